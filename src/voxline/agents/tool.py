@@ -1,0 +1,253 @@
+"""Function tools: a Python function plus the JSON Schema the model sees, from its signature."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, overload
+
+import pydantic
+
+from voxline.agents.context import RunContext
+from voxline.agents.naming import check_tool_name
+from voxline.core.config import ToolSpec
+from voxline.errors import ConfigurationError, ToolArgumentsError
+
+DEFAULT_TOOL_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionTool:
+    """A tool the model can call.
+
+    Build one with the `function_tool` decorator rather than by hand.
+
+    Attributes:
+        name: The function name the model sees.
+        description: What the tool does, for the model.
+        parameters: JSON Schema of the arguments.
+        func: The Python function (sync or async).
+        timeout_s: How long the session waits before answering the model with a timeout error.
+    """
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
+    func: Callable[..., Any]
+    args_model: type[pydantic.BaseModel]
+    timeout_s: float = DEFAULT_TOOL_TIMEOUT_S
+    context_param: str | None = None
+
+    @property
+    def is_async(self) -> bool:
+        """True when calling the function returns an awaitable."""
+        return inspect.iscoroutinefunction(self.func)
+
+    def spec(self) -> ToolSpec:
+        """The tool as the model sees it."""
+        return ToolSpec(self.name, self.description, self.parameters)
+
+    def parse_arguments(self, raw: str) -> dict[str, Any]:
+        """Parse the model's JSON arguments and validate them against the schema.
+
+        Raises:
+            ToolArgumentsError: the text is not a JSON object or does not fit the schema.
+        """
+        try:
+            data = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise ToolArgumentsError(
+                f"arguments for {self.name} are not valid JSON ({exc.msg} at position {exc.pos}); "
+                "send a JSON object matching the tool's schema",
+                tool_name=self.name,
+            ) from None
+        if not isinstance(data, dict):
+            raise ToolArgumentsError(
+                f"arguments for {self.name} must be a JSON object, got {type(data).__name__}",
+                tool_name=self.name,
+            )
+        try:
+            model = self.args_model.model_validate(data)
+        except pydantic.ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+                for err in exc.errors()
+            )
+            raise ToolArgumentsError(
+                f"arguments for {self.name} do not match its schema: {problems}",
+                tool_name=self.name,
+            ) from None
+        return {name: getattr(model, name) for name in type(model).model_fields}
+
+    def bind(self, arguments: Mapping[str, Any], context: RunContext) -> dict[str, Any]:
+        """Keyword arguments for `func`: the arguments, plus the context if it wants it."""
+        kwargs = dict(arguments)
+        if self.context_param is not None:
+            kwargs[self.context_param] = context
+        return kwargs
+
+
+def serialize_output(value: Any) -> str:
+    """Turn a tool's return value into the text the model reads."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump_json()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+_ARG_LINE = re.compile(r"^\s*(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+_SECTION = re.compile(
+    r"^\s*(Args|Arguments|Parameters|Returns|Raises|Yields|Examples?|Notes?):\s*$"
+)
+
+
+def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
+    """Split a Google-style docstring into its description and per-argument descriptions."""
+    if not doc:
+        return "", {}
+    lines = inspect.cleandoc(doc).splitlines()
+    summary: list[str] = []
+    args: dict[str, str] = {}
+    section: str | None = None
+    current: str | None = None
+    for line in lines:
+        header = _SECTION.match(line)
+        if header:
+            section, current = header.group(1), None
+            continue
+        if section is None:
+            summary.append(line)
+        elif section in ("Args", "Arguments", "Parameters"):
+            match = _ARG_LINE.match(line)
+            indent = len(line) - len(line.lstrip())
+            if match and indent <= 4:
+                current = match.group(1).lstrip("*")
+                args[current] = match.group(2).strip()
+            elif current is not None and line.strip():
+                args[current] = f"{args[current]} {line.strip()}".strip()
+    return " ".join(" ".join(summary).split()), args
+
+
+def _strip_titles(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {k: _strip_titles(v) for k, v in schema.items() if k != "title"}
+    if isinstance(schema, list):
+        return [_strip_titles(v) for v in schema]
+    return schema
+
+
+def _is_context(annotation: Any) -> bool:
+    return annotation is RunContext or annotation == "RunContext"
+
+
+def _build(
+    func: Callable[..., Any],
+    name: str | None,
+    description: str | None,
+    timeout_s: float,
+) -> FunctionTool:
+    if not callable(func):
+        raise ConfigurationError(f"function_tool needs a function, got {func!r}")
+    if timeout_s <= 0:
+        raise ConfigurationError(f"tool timeout must be positive, got {timeout_s}")
+    tool_name = check_tool_name(name or func.__name__)
+    summary, arg_docs = parse_docstring(func.__doc__)
+    try:
+        hints = inspect.get_annotations(func, eval_str=True)
+    except NameError as exc:
+        raise ConfigurationError(
+            f"tool {tool_name}: a type hint could not be resolved ({exc}); "
+            "import the type at module level"
+        ) from None
+    fields: dict[str, Any] = {}
+    context_param: str | None = None
+    for param in inspect.signature(func).parameters.values():
+        annotation = hints.get(param.name, Any)
+        if _is_context(annotation):
+            context_param = param.name
+            continue
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise ConfigurationError(
+                f"tool {tool_name}: *args and **kwargs cannot be described to the model; "
+                "name every parameter"
+            )
+        default = ... if param.default is inspect.Parameter.empty else param.default
+        fields[param.name] = (
+            annotation,
+            pydantic.Field(default, description=arg_docs.get(param.name)),
+        )
+    model: type[pydantic.BaseModel] = pydantic.create_model(
+        f"{tool_name}_args",
+        __config__=pydantic.ConfigDict(extra="forbid"),
+        **fields,
+    )
+    schema = _strip_titles(model.model_json_schema())
+    schema.setdefault("properties", {})
+    return FunctionTool(
+        name=tool_name,
+        description=description or summary or tool_name.replace("_", " "),
+        parameters=schema,
+        func=func,
+        args_model=model,
+        timeout_s=timeout_s,
+        context_param=context_param,
+    )
+
+
+@overload
+def function_tool(func: Callable[..., Any], /) -> FunctionTool: ...
+
+
+@overload
+def function_tool(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    timeout_s: float = DEFAULT_TOOL_TIMEOUT_S,
+) -> Callable[[Callable[..., Any]], FunctionTool]: ...
+
+
+def function_tool(
+    func: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    timeout_s: float = DEFAULT_TOOL_TIMEOUT_S,
+) -> FunctionTool | Callable[[Callable[..., Any]], FunctionTool]:
+    """Make a function callable by the model.
+
+    The JSON Schema comes from the type hints, the description from the docstring's first
+    paragraph, and each argument's description from its `Args:` section. A parameter annotated
+    `RunContext` receives the conversation context and is hidden from the model.
+
+    Args:
+        func: The function, when used as a bare `@function_tool`.
+        name: The tool name the model sees (default: the function's name).
+        description: Overrides the docstring's description.
+        timeout_s: Seconds before the model is told the tool timed out (default 30).
+
+    Example:
+        >>> @function_tool
+        ... def lookup_order(order_id: str) -> dict[str, str]:
+        ...     '''Find an order.
+        ...
+        ...     Args:
+        ...         order_id: The order number the customer gave.
+        ...     '''
+        ...     return {"status": "shipped"}
+    """
+    if func is not None:
+        return _build(func, name, description, timeout_s)
+
+    def decorate(f: Callable[..., Any]) -> FunctionTool:
+        return _build(f, name, description, timeout_s)
+
+    return decorate

@@ -1,0 +1,664 @@
+"""The conversation machine: model events and user inputs in; commands, events and effects out.
+
+It does no I/O and never waits. `feed` takes one input and returns, in order, what to send to
+the model (ModelCommand), what to tell the app (SessionEvent) and what work to start (Effect).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, assert_never
+
+from voxline.agents.agent import Agent
+from voxline.agents.context import RunContext
+from voxline.agents.graph import HANDOFF_PREFIX, AgentGraph, HandoffTool
+from voxline.agents.tool import FunctionTool
+from voxline.core import commands as cmd
+from voxline.core import events as ev
+from voxline.core import inputs as inp
+from voxline.core import session_events as se
+from voxline.core.clock import Clock
+from voxline.core.config import SessionConfig
+from voxline.core.effects import Effect, RunGuardrails, RunTool
+from voxline.core.history import History
+from voxline.core.ids import IdFactory, random_id
+from voxline.core.items import (
+    FunctionCall,
+    FunctionCallOutput,
+    GuardrailFlag,
+    GuardrailRecord,
+    HandoffRecord,
+    HistoryItem,
+    ItemStatus,
+    Message,
+    Role,
+    TriggerRecord,
+)
+from voxline.core.playback import AudioTrack
+from voxline.core.state import ResponseMove, ResponsePhase, transition
+from voxline.core.triggers import Trigger, TriggerAction, TriggerSet
+from voxline.errors import (
+    ConfigurationError,
+    HandoffError,
+    ProtocolError,
+    ToolArgumentsError,
+    ToolError,
+    UnknownToolError,
+    VoxlineError,
+)
+
+Output = cmd.ModelCommand | se.SessionEvent | Effect
+Input = ev.ModelEvent | inp.UserInput
+
+GUARDRAIL_CORRECTION = (
+    "Your previous reply was stopped by the {guardrail} guardrail ({category}: {rationale}). "
+    "Answer the user's last message again, staying within policy."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationOptions:
+    """How the conversation behaves, beyond what the agents say.
+
+    Attributes:
+        base_config: Audio formats, modalities and turn detection; instructions, voice and
+            tools are filled in from the active agent.
+        triggers: Trigger phrases and buttons, if any.
+        auto_respond: Answer typed messages at once. False for agents that only speak when
+            triggered (the voice coach).
+        guardrail_debounce_chars: Run guardrails each time this many new characters streamed.
+        max_guardrail_retries: How often a tripped reply is retried before giving up, per turn.
+        metadata: Passed to tools and guardrails in the RunContext.
+    """
+
+    base_config: SessionConfig = field(default_factory=lambda: SessionConfig(instructions=""))
+    triggers: TriggerSet | None = None
+    auto_respond: bool = True
+    guardrail_debounce_chars: int = 60
+    max_guardrail_retries: int = 1
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.guardrail_debounce_chars < 1:
+            raise ConfigurationError("guardrail_debounce_chars must be at least 1")
+        if self.max_guardrail_retries < 0:
+            raise ConfigurationError("max_guardrail_retries cannot be negative")
+
+
+class Conversation:
+    """The pure state machine behind a RealtimeSession."""
+
+    def __init__(
+        self,
+        graph: AgentGraph,
+        clock: Clock,
+        options: ConversationOptions | None = None,
+        ids: IdFactory = random_id,
+    ) -> None:
+        self._graph = graph
+        self._clock = clock
+        self._opts = options or ConversationOptions()
+        self._ids = ids
+        self._agent = graph.root.name
+        self._history = History()
+        self._phase = ResponsePhase.IDLE
+        self._response_id: str | None = None
+        self._item_response: dict[str, str] = {}
+        self._tracks: dict[str, AudioTrack] = {}
+        self._checked: dict[str, int] = {}
+        self._pending_calls: dict[str, tuple[str, float]] = {}
+        self._followup: cmd.CreateResponse | None = None
+        self._notes: list[cmd.AddMessage] = []
+        self._retries = 0
+        self._usage = ev.Usage()
+        self._connected_once = False
+        self._cut_off = False
+        self._cancelled: str | None = None
+        self._out: list[Output] = []
+
+    # ----------------------------------------------------------------- queries
+
+    @property
+    def agent(self) -> Agent:
+        """The active agent."""
+        return self._graph.agent(self._agent)
+
+    @property
+    def history(self) -> tuple[HistoryItem, ...]:
+        """Every history item, oldest first."""
+        return self._history.snapshot()
+
+    @property
+    def usage(self) -> ev.Usage:
+        """Token usage summed over the session."""
+        return self._usage
+
+    @property
+    def phase(self) -> ResponsePhase:
+        """Whether the model is answering."""
+        return self._phase
+
+    @property
+    def pending_tool_calls(self) -> tuple[str, ...]:
+        """Call ids of tools still running."""
+        return tuple(self._pending_calls)
+
+    def context(self, call_id: str | None = None) -> RunContext:
+        """The RunContext tools, guardrails and instructions see now."""
+        return RunContext(self._agent, self._history.snapshot(), self._opts.metadata, call_id)
+
+    def session_config(self) -> SessionConfig:
+        """The model configuration for the active agent."""
+        agent = self.agent
+        return replace(
+            self._opts.base_config,
+            instructions=agent.resolve_instructions(self.context()),
+            voice=agent.voice or self._opts.base_config.voice,
+            tools=self._graph.tool_specs(agent.name),
+        )
+
+    # ----------------------------------------------------------------- entry
+
+    def feed(self, item: Input) -> list[Output]:
+        """Apply one input; return what must happen as a result, in order."""
+        self._out = []
+        try:
+            self._dispatch(item)
+        except ProtocolError as exc:
+            self._emit(se.ErrorOccurred(exc))
+        out, self._out = self._out, []
+        return out
+
+    def _emit(self, *outputs: Output) -> None:
+        self._out.extend(outputs)
+
+    def _dispatch(self, item: Input) -> None:  # noqa: C901 - one flat match, one line per case
+        match item:
+            case inp.UserText(text=text):
+                self._on_user_text(text)
+            case inp.UserAudio(audio=audio):
+                self._emit(cmd.SendAudio(audio))
+            case inp.CommitUserAudio():
+                self._emit(cmd.CommitAudio())
+            case inp.ClearUserAudio():
+                self._emit(cmd.ClearAudio())
+            case inp.RequestResponse():
+                self._request_response(cmd.CreateResponse())
+            case inp.Interrupt():
+                self._interrupt(cancel=True)
+            case inp.FireTrigger(name=name):
+                self._on_manual_trigger(name)
+            case inp.PlaybackProgress(item_id=item_id, played_ms=played):
+                track = self._tracks.get(item_id)
+                if track is not None:
+                    track.reported_ms = max(played, track.reported_ms or 0)
+            case inp.ToolResult():
+                self._on_tool_result(item)
+            case inp.GuardrailVerdict():
+                self._on_verdict(item)
+            case ev.ConnectionChanged():
+                self._on_connection(item)
+            case ev.SpeechStarted():
+                self._emit(se.UserSpeechStarted())
+                self._interrupt(cancel=not self._current_config_interrupts())
+            case ev.SpeechStopped():
+                self._emit(se.UserSpeechStopped())
+            case ev.AudioCommitted(item_id=item_id):
+                self._user_audio_item(item_id)
+            case ev.InputTranscriptDelta(item_id=item_id, delta=delta):
+                msg = self._user_audio_item(item_id)
+                self._history.replace(replace(msg, text=msg.text + delta, updated_at=self._now()))
+                self._emit(se.TranscriptDelta(item_id, Role.USER, delta))
+            case ev.InputTranscriptCompleted(item_id=item_id, transcript=transcript):
+                self._on_transcript(item_id, transcript)
+            case ev.ResponseStarted(response_id=rid):
+                self._move(ResponseMove.START)
+                self._response_id = rid
+            case ev.OutputItemAdded(response_id=rid, item_id=item_id):
+                self._assistant_item(rid, item_id)
+            case ev.OutputTextDelta():
+                self._on_text_delta(item)
+            case ev.OutputAudioDelta():
+                self._on_audio_delta(item)
+            case ev.OutputItemDone():
+                self._on_item_done(item)
+            case ev.FunctionCallRequested():
+                self._on_function_call(item)
+            case ev.ResponseDone():
+                self._on_response_done(item)
+            case ev.ModelError():
+                self._on_model_error(item)
+            case _:
+                assert_never(item)
+
+    # ----------------------------------------------------------------- helpers
+
+    def _now(self) -> float:
+        return self._clock.wall()
+
+    def _move(self, move: ResponseMove) -> None:
+        self._phase = transition(self._phase, move)
+
+    def _current_config_interrupts(self) -> bool:
+        return self._opts.base_config.server_interrupts
+
+    def _add(self, item: Any) -> None:
+        self._history.add(item)
+        self._emit(se.HistoryItemAdded(item))
+
+    def _update(self, item: Any) -> None:
+        self._history.replace(item)
+        self._emit(se.HistoryItemUpdated(item))
+
+    def _request_response(self, request: cmd.CreateResponse) -> None:
+        """Create a response now if the model is free, else as soon as it is."""
+        if self._phase is ResponsePhase.IDLE and not self._pending_calls:
+            self._emit(*self._notes)
+            self._notes.clear()
+            self._move(ResponseMove.REQUEST)
+            self._emit(request)
+        else:
+            self._followup = request
+
+    def _maybe_followup(self) -> None:
+        idle = self._phase is ResponsePhase.IDLE and not self._pending_calls
+        if self._followup is not None and idle:
+            request, self._followup = self._followup, None
+            self._request_response(request)
+
+    # ----------------------------------------------------------------- user side
+
+    def _on_user_text(self, text: str) -> None:
+        if not text.strip():
+            self._emit(se.ErrorOccurred(ConfigurationError("cannot send an empty message")))
+            return
+        self._interrupt(cancel=True)
+        now = self._now()
+        msg = Message(self._ids("msg"), Role.USER, text, now, now)
+        self._add(msg)
+        self._emit(cmd.AddMessage(msg.id, Role.USER, text))
+        self._retries = 0
+        if not self._check_triggers(text) and self._opts.auto_respond:
+            self._request_response(cmd.CreateResponse())
+
+    def _user_audio_item(self, item_id: str) -> Message:
+        msg = self._history.message(item_id)
+        if msg is None:
+            now = self._now()
+            msg = Message(
+                item_id, Role.USER, "", now, now, status=ItemStatus.IN_PROGRESS, from_audio=True
+            )
+            self._add(msg)
+        return msg
+
+    def _on_transcript(self, item_id: str, transcript: str) -> None:
+        msg = self._user_audio_item(item_id)
+        self._update(
+            replace(msg, text=transcript, status=ItemStatus.COMPLETED, updated_at=self._now())
+        )
+        self._retries = 0
+        self._check_triggers(transcript)
+
+    def _on_manual_trigger(self, name: str) -> None:
+        try:
+            if self._opts.triggers is None:
+                raise ConfigurationError("this session has no triggers configured")
+            trigger = self._opts.triggers.get(name)
+        except ConfigurationError as exc:
+            self._emit(se.ErrorOccurred(exc))
+            return
+        self._fire(trigger, None)
+
+    def _check_triggers(self, text: str) -> bool:
+        if self._opts.triggers is None:
+            return False
+        found = self._opts.triggers.match(text)
+        if found is None:
+            return False
+        self._fire(*found)
+        return True
+
+    def _fire(self, trigger: Trigger, phrase: str | None) -> None:
+        window = self._history.messages(trigger.window) if trigger.window else ()
+        record = TriggerRecord(
+            self._ids("trg"),
+            trigger.name,
+            trigger.action.value,
+            phrase,
+            tuple(m.id for m in window),
+            self._now(),
+        )
+        self._add(record)
+        self._emit(se.TriggerFired(trigger.name, trigger.action.value, phrase, window))
+        self._interrupt(cancel=True)
+        if trigger.action is TriggerAction.INTERRUPT:
+            self._followup = None
+            return
+        self._request_response(
+            cmd.CreateResponse(
+                instructions=trigger.instructions,
+                context=window,
+                max_output_tokens=trigger.max_output_tokens,
+            )
+        )
+
+    def _interrupt(self, *, cancel: bool) -> None:
+        """Cut the assistant off: cancel its response and truncate audio at what was heard."""
+        now = self._clock.now()
+        active = self._phase is ResponsePhase.ACTIVE
+        if cancel and active and self._cancelled != self._response_id:
+            self._cancelled = self._response_id
+            self._emit(cmd.CancelResponse(self._response_id))
+        for item_id, track in self._tracks.items():
+            if track.still_playing(now):
+                played = track.played_ms(now)
+                track.cut = True
+                self._emit(cmd.TruncateItem(item_id, played))
+                self._emit(se.AudioInterrupted(item_id, played))
+                msg = self._history.message(item_id)
+                if msg is not None:
+                    self._update(
+                        replace(
+                            msg,
+                            status=ItemStatus.INCOMPLETE,
+                            played_ms=played,
+                            updated_at=self._now(),
+                        )
+                    )
+        if self._phase is ResponsePhase.ACTIVE:
+            for item_id, rid in self._item_response.items():
+                track = self._tracks.setdefault(item_id, AudioTrack())
+                if rid == self._response_id and not track.cut:
+                    track.cut = True
+                    msg = self._history.message(item_id)
+                    if msg is not None and msg.status is ItemStatus.IN_PROGRESS:
+                        self._update(replace(msg, status=ItemStatus.INCOMPLETE))
+
+    # ----------------------------------------------------------------- model output
+
+    def _assistant_item(self, rid: str, item_id: str) -> Message:
+        msg = self._history.message(item_id)
+        if msg is None:
+            now = self._now()
+            msg = Message(
+                item_id,
+                Role.ASSISTANT,
+                "",
+                now,
+                now,
+                status=ItemStatus.IN_PROGRESS,
+                agent=self._agent,
+                from_audio="audio" in self._opts.base_config.modalities,
+            )
+            self._item_response[item_id] = rid
+            self._add(msg)
+        return msg
+
+    def _is_cut(self, item_id: str) -> bool:
+        track = self._tracks.get(item_id)
+        return track is not None and track.cut
+
+    def _on_text_delta(self, event: ev.OutputTextDelta) -> None:
+        msg = self._assistant_item(event.response_id, event.item_id)
+        if self._is_cut(event.item_id):
+            return
+        msg = replace(msg, text=msg.text + event.delta, updated_at=self._now())
+        self._history.replace(msg)
+        self._emit(se.TranscriptDelta(msg.id, Role.ASSISTANT, event.delta))
+        checked = self._checked.get(msg.id, 0)
+        if len(msg.text) - checked >= self._opts.guardrail_debounce_chars:
+            self._check_guardrails(msg)
+
+    def _check_guardrails(self, msg: Message) -> None:
+        agent = self._graph.agents.get(msg.agent or self._agent)
+        guardrails = tuple(agent.output_guardrails) if agent is not None else ()
+        if not guardrails or msg.flag is not None:
+            return
+        self._checked[msg.id] = len(msg.text)
+        self._emit(RunGuardrails(msg.id, msg.text, guardrails, self.context()))
+
+    def _on_audio_delta(self, event: ev.OutputAudioDelta) -> None:
+        self._assistant_item(event.response_id, event.item_id)
+        track = self._tracks.setdefault(event.item_id, AudioTrack())
+        if track.cut:
+            return
+        ms = len(event.audio) / self._opts.base_config.output_format.bytes_per_ms
+        track.receive(ms, self._clock.now())
+        msg = self._history.message(event.item_id)
+        if msg is not None:
+            self._history.replace(replace(msg, audio_ms=int(track.received_ms)))
+        self._emit(se.AudioReceived(event.item_id, event.audio))
+
+    def _on_item_done(self, event: ev.OutputItemDone) -> None:
+        msg = self._assistant_item(event.response_id, event.item_id)
+        if self._is_cut(event.item_id):
+            return
+        msg = replace(msg, text=event.text or msg.text, status=ItemStatus.COMPLETED)
+        self._update(replace(msg, updated_at=self._now()))
+        if len(msg.text) > self._checked.get(msg.id, 0):
+            self._check_guardrails(msg)
+
+    def _on_response_done(self, event: ev.ResponseDone) -> None:
+        if self._phase is not ResponsePhase.ACTIVE or event.response_id != self._response_id:
+            raise ProtocolError(
+                f"response {event.response_id} finished but it is not the active response",
+                event_type="response.done",
+                code="unknown_response",
+            )
+        self._move(ResponseMove.FINISH)
+        self._response_id = None
+        for item_id, rid in self._item_response.items():
+            msg = self._history.message(item_id)
+            if (
+                rid == event.response_id
+                and msg is not None
+                and msg.status is ItemStatus.IN_PROGRESS
+            ):
+                status = (
+                    ItemStatus.COMPLETED
+                    if event.status is ev.ResponseStatus.COMPLETED
+                    else ItemStatus.INCOMPLETE
+                )
+                self._update(replace(msg, status=status, updated_at=self._now()))
+        self._emit(se.ResponseFinished(event.response_id, event.status))
+        if event.usage is not None:
+            self._usage = self._usage + event.usage
+            self._emit(se.UsageUpdated(event.usage, self._usage))
+        self._maybe_followup()
+
+    def _on_model_error(self, event: ev.ModelError) -> None:
+        if self._phase is ResponsePhase.REQUESTED:
+            self._move(ResponseMove.FAIL)
+        error = ProtocolError(
+            event.message, event_type=event.event_type, code=event.code, raw=event.raw
+        )
+        self._emit(se.ErrorOccurred(error))
+        self._maybe_followup()
+
+    # ----------------------------------------------------------------- tools and handoffs
+
+    def _on_function_call(self, event: ev.FunctionCallRequested) -> None:
+        now = self._now()
+        self._add(
+            FunctionCall(
+                event.item_id, event.call_id, event.name, event.arguments, now, self._agent
+            )
+        )
+        self._emit(se.ToolCallStarted(event.call_id, event.name, event.arguments, self._agent))
+        tool = self._graph.tools(self._agent).get(event.name)
+        if isinstance(tool, HandoffTool):
+            self._handoff(event, tool.target)
+        elif isinstance(tool, FunctionTool):
+            try:
+                arguments = tool.parse_arguments(event.arguments)
+            except ToolArgumentsError as exc:
+                exc.call_id = event.call_id
+                self._answer(event.call_id, event.name, exc, 0.0)
+                return
+            self._pending_calls[event.call_id] = (event.name, self._clock.now())
+            self._emit(RunTool(event.call_id, tool, arguments, self.context(event.call_id)))
+        elif event.name.startswith(HANDOFF_PREFIX):
+            self._refuse_handoff(event, event.name.removeprefix(HANDOFF_PREFIX))
+        else:
+            known = ", ".join(self._graph.tools(self._agent)) or "none"
+            error = UnknownToolError(
+                f"agent {self._agent} has no tool named {event.name!r} (its tools: {known})",
+                tool_name=event.name,
+                call_id=event.call_id,
+            )
+            self._answer(event.call_id, event.name, error, 0.0)
+
+    def _refuse_handoff(self, event: ev.FunctionCallRequested, target: str) -> None:
+        if target == self._graph.agent(self._agent).name or target == self._agent.lower():
+            why = f"{self._agent} is already the active agent; answer the user directly"
+        else:
+            targets = [
+                t.target
+                for t in self._graph.tools(self._agent).values()
+                if isinstance(t, HandoffTool)
+            ]
+            why = (
+                f"agent {self._agent} cannot hand off to {target!r}; it can transfer to: "
+                f"{', '.join(targets) or 'nobody'}"
+            )
+        error = HandoffError(why)
+        self._emit(se.ErrorOccurred(error))
+        self._answer(event.call_id, event.name, error, 0.0)
+
+    def _handoff(self, event: ev.FunctionCallRequested, target: str) -> None:
+        source = self._agent
+        reason = HandoffTool.parse_reason(event.arguments)
+        self._agent = target
+        self._add(HandoffRecord(self._ids("hnd"), source, target, reason, self._now()))
+        self._emit(se.HandoffCompleted(source, target, reason))
+        self._emit(cmd.UpdateSession(self.session_config()))
+        output = json.dumps({"assistant": target, "status": "transferred"})
+        self._answer(event.call_id, event.name, output, 0.0)
+
+    def _answer(self, call_id: str, name: str, output: str | VoxlineError, duration: float) -> None:
+        is_error = isinstance(output, VoxlineError)
+        if isinstance(output, ToolError):
+            text = json.dumps(output.to_output())
+        elif isinstance(output, VoxlineError):
+            text = json.dumps({"error": {"type": type(output).__name__, "message": str(output)}})
+        else:
+            text = output
+        item = FunctionCallOutput(
+            self._ids("out"), call_id, name, text, self._now(), is_error, duration
+        )
+        self._add(item)
+        self._emit(se.ToolCallFinished(call_id, name, text, is_error, duration))
+        self._emit(cmd.AddFunctionOutput(item.id, call_id, text))
+        self._request_response(cmd.CreateResponse())
+
+    def _on_tool_result(self, result: inp.ToolResult) -> None:
+        pending = self._pending_calls.pop(result.call_id, None)
+        if pending is None:
+            self._emit(
+                se.ErrorOccurred(
+                    ProtocolError(
+                        f"a tool result arrived for call {result.call_id}, which is not running",
+                        code="unknown_call",
+                    )
+                )
+            )
+            return
+        name, _started = pending
+        is_error = result.is_error
+        item = FunctionCallOutput(
+            self._ids("out"),
+            result.call_id,
+            name,
+            result.output,
+            self._now(),
+            is_error,
+            result.duration_s,
+        )
+        self._add(item)
+        self._emit(
+            se.ToolCallFinished(result.call_id, name, result.output, is_error, result.duration_s)
+        )
+        self._emit(cmd.AddFunctionOutput(item.id, result.call_id, result.output))
+        self._request_response(cmd.CreateResponse())
+
+    # ----------------------------------------------------------------- guardrails
+
+    def _on_verdict(self, verdict: inp.GuardrailVerdict) -> None:
+        msg = self._history.message(verdict.item_id)
+        if msg is None or not verdict.result.tripped or msg.flag is not None:
+            return
+        result = verdict.result
+        flag = GuardrailFlag(verdict.guardrail, result.category, result.rationale)
+        rid = self._item_response.get(msg.id)
+        if rid is not None and rid == self._response_id:
+            self._interrupt(cancel=True)
+        msg = self._history.message(msg.id) or msg
+        status = (
+            ItemStatus.COMPLETED if msg.status is ItemStatus.COMPLETED else ItemStatus.INCOMPLETE
+        )
+        self._update(replace(msg, flag=flag, status=status, updated_at=self._now()))
+        self._add(
+            GuardrailRecord(
+                self._ids("grd"),
+                msg.id,
+                verdict.guardrail,
+                result.category,
+                result.rationale,
+                self._now(),
+            )
+        )
+        self._emit(
+            se.GuardrailTripped(msg.id, verdict.guardrail, result.category, result.rationale)
+        )
+        if self._retries >= self._opts.max_guardrail_retries:
+            return
+        self._retries += 1
+        note = GUARDRAIL_CORRECTION.format(
+            guardrail=verdict.guardrail, category=result.category, rationale=result.rationale
+        )
+        self._notes.append(cmd.AddMessage(self._ids("sys"), Role.SYSTEM, note))
+        self._request_response(cmd.CreateResponse())
+
+    # ----------------------------------------------------------------- connection
+
+    def _on_connection(self, event: ev.ConnectionChanged) -> None:
+        self._emit(event)
+        if event.state is ev.ConnectionState.RECONNECTING:
+            self._cut_off = self._phase is not ResponsePhase.IDLE
+            if self._phase is ResponsePhase.ACTIVE:
+                self._interrupt(cancel=False)
+            self._move(ResponseMove.DROP)
+            self._response_id = None
+        elif event.state is ev.ConnectionState.CONNECTED:
+            if self._connected_once:
+                self._replay()
+            self._connected_once = True
+
+    def _replay(self) -> None:
+        """After a reconnect: configure the model again and give it the history back."""
+        self._emit(cmd.UpdateSession(self.session_config()))
+        last_visible: Message | FunctionCall | FunctionCallOutput | None = None
+        for item in self._history:
+            match item:
+                case Message(text=text) if text.strip():
+                    self._emit(cmd.AddMessage(item.id, item.role, text))
+                    last_visible = item
+                case FunctionCall():
+                    self._emit(
+                        cmd.AddFunctionCall(item.id, item.call_id, item.name, item.arguments)
+                    )
+                    last_visible = item
+                case FunctionCallOutput():
+                    self._emit(cmd.AddFunctionOutput(item.id, item.call_id, item.output))
+                    last_visible = item
+                case _:
+                    pass
+        unanswered = isinstance(last_visible, FunctionCallOutput) or (
+            isinstance(last_visible, Message) and last_visible.role is Role.USER
+        )
+        if (self._cut_off or unanswered) and self._opts.auto_respond:
+            self._request_response(self._followup or cmd.CreateResponse())
+            self._followup = None
+        self._cut_off = False

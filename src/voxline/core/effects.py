@@ -1,0 +1,34 @@
+"""Effects: work the core asks its adapter to do because it involves user code or time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from voxline.agents.context import RunContext
+from voxline.agents.guardrail import OutputGuardrail
+from voxline.agents.tool import FunctionTool
+
+
+@dataclass(frozen=True, slots=True)
+class RunTool:
+    """Run a tool with validated arguments; answer with a ToolResult within `tool.timeout_s`."""
+
+    call_id: str
+    tool: FunctionTool
+    arguments: Mapping[str, Any]
+    context: RunContext
+
+
+@dataclass(frozen=True, slots=True)
+class RunGuardrails:
+    """Judge an assistant message's text so far; answer with one GuardrailVerdict per guardrail."""
+
+    item_id: str
+    text: str
+    guardrails: tuple[OutputGuardrail, ...]
+    context: RunContext
+
+
+Effect = RunTool | RunGuardrails

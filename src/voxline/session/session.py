@@ -1,0 +1,280 @@
+"""RealtimeSession: the thin async adapter that runs the pure Conversation against a model."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+from voxline.agents.agent import Agent
+from voxline.agents.graph import AgentGraph
+from voxline.core import commands as cmd
+from voxline.core import inputs as inp
+from voxline.core import session_events as se
+from voxline.core.clock import Clock, SystemClock
+from voxline.core.config import SessionConfig
+from voxline.core.conversation import Conversation, ConversationOptions, Input
+from voxline.core.effects import RunGuardrails, RunTool
+from voxline.core.events import ConnectionChanged, ConnectionState, Usage
+from voxline.core.ids import IdFactory, random_id
+from voxline.core.items import HistoryItem
+from voxline.core.triggers import TriggerSet
+from voxline.errors import SessionStateError, TransportError, VoxlineError
+from voxline.models.base import RealtimeModel
+from voxline.session.runners import run_guardrails, run_tool
+
+log = logging.getLogger("voxline.session")
+
+
+class _Closed:
+    """Marks the end of the event stream."""
+
+
+_CLOSED = _Closed()
+
+
+class RealtimeSession:
+    """A live conversation between a user, a set of agents and a realtime model.
+
+    Use it as an async context manager and iterate it for events::
+
+        async with RealtimeSession(router, model) as session:
+            await session.send_text("Where is my order?")
+            async for event in session:
+                ...
+
+    Args:
+        agent: The agent that starts the conversation.
+        model: The backend (OpenAI, the offline engine, or a scripted fake).
+        agents: Further agents reachable only by name (for handoff cycles).
+        context: Metadata passed to tools, guardrails and dynamic instructions.
+        config: Audio formats, modalities and turn detection. Instructions, voice and tools
+            come from the active agent.
+        triggers: Trigger phrases and buttons (the voice coach).
+        auto_respond: Answer typed messages at once (False: only triggers make it speak).
+        clock: Time source (a ManualClock in tests).
+
+    Raises:
+        ConfigurationError: the agent graph is invalid (raised here, before any call).
+    """
+
+    def __init__(
+        self,
+        agent: Agent,
+        model: RealtimeModel,
+        *,
+        agents: Sequence[Agent] = (),
+        context: Mapping[str, Any] | None = None,
+        config: SessionConfig | None = None,
+        triggers: TriggerSet | None = None,
+        auto_respond: bool = True,
+        guardrail_debounce_chars: int = 60,
+        max_guardrail_retries: int = 1,
+        clock: Clock | None = None,
+        ids: IdFactory = random_id,
+    ) -> None:
+        self._graph = AgentGraph(agent, agents)
+        self._clock = clock or SystemClock()
+        options = ConversationOptions(
+            base_config=config or SessionConfig(instructions=""),
+            triggers=triggers,
+            auto_respond=auto_respond,
+            guardrail_debounce_chars=guardrail_debounce_chars,
+            max_guardrail_retries=max_guardrail_retries,
+            metadata=dict(context or {}),
+        )
+        self._conversation = Conversation(self._graph, self._clock, options, ids)
+        self._model = model
+        self._events: asyncio.Queue[se.SessionEvent | _Closed] = asyncio.Queue()
+        self._lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._reader: asyncio.Task[None] | None = None
+        self._started = False
+        self._closed = False
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        """Connect the model with the starting agent's configuration.
+
+        Raises:
+            SessionStateError: already started or closed.
+            TransportError: the model could not be reached.
+        """
+        if self._started or self._closed:
+            raise SessionStateError("a RealtimeSession can be started once; create a new one")
+        self._started = True
+        await self._model.connect(self._conversation.session_config())
+        self._reader = asyncio.create_task(self._read_model(), name="voxline-model-reader")
+
+    async def close(self) -> None:
+        """Stop tools and guardrails, close the model and end the event stream. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        if self._reader is not None:
+            self._reader.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        try:
+            await self._model.close()
+        finally:
+            if self._reader is not None:
+                await asyncio.gather(self._reader, return_exceptions=True)
+            self._events.put_nowait(_CLOSED)
+
+    # ----------------------------------------------------------------- app API
+
+    async def send_text(self, text: str) -> None:
+        """Send a typed user message; the agent answers unless auto_respond is off."""
+        await self._feed(inp.UserText(text))
+
+    async def send_audio(self, audio: bytes) -> None:
+        """Send microphone audio (PCM16 24 kHz mono by default, or the configured format)."""
+        await self._feed(inp.UserAudio(audio))
+
+    async def commit_audio(self) -> None:
+        """Push-to-talk: end the user's turn."""
+        await self._feed(inp.CommitUserAudio())
+
+    async def clear_audio(self) -> None:
+        """Drop buffered microphone audio."""
+        await self._feed(inp.ClearUserAudio())
+
+    async def create_response(self) -> None:
+        """Ask the agent to answer now."""
+        await self._feed(inp.RequestResponse())
+
+    async def interrupt(self) -> None:
+        """Cut the agent off: cancel the response and truncate its audio at what was played."""
+        await self._feed(inp.Interrupt())
+
+    async def trigger(self, name: str) -> None:
+        """Fire a trigger by name (a button): `quick_hint`, `full_guidance`, `interrupt`, ..."""
+        await self._feed(inp.FireTrigger(name))
+
+    async def report_playback(self, item_id: str, played_ms: int) -> None:
+        """Tell the session how much of an assistant message the player has actually played."""
+        await self._feed(inp.PlaybackProgress(item_id, played_ms))
+
+    def __aiter__(self) -> AsyncIterator[se.SessionEvent]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[se.SessionEvent]:
+        while True:
+            event = await self._events.get()
+            if isinstance(event, _Closed):
+                self._events.put_nowait(_CLOSED)
+                return
+            yield event
+
+    # ----------------------------------------------------------------- state
+
+    @property
+    def agent(self) -> Agent:
+        """The active agent."""
+        return self._conversation.agent
+
+    @property
+    def history(self) -> tuple[HistoryItem, ...]:
+        """The conversation so far."""
+        return self._conversation.history
+
+    @property
+    def usage(self) -> Usage:
+        """Token usage summed over the session."""
+        return self._conversation.usage
+
+    @property
+    def graph(self) -> AgentGraph:
+        """Every agent of the conversation."""
+        return self._graph
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # ----------------------------------------------------------------- plumbing
+
+    async def _feed(self, item: Input) -> None:
+        if not self._started or self._closed:
+            state = "closed" if self._closed else "not started"
+            raise SessionStateError(
+                f"the session is {state}; use `async with RealtimeSession(...)` around calls"
+            )
+        async with self._lock:
+            for output in self._conversation.feed(item):
+                await self._dispatch(output)
+
+    async def _dispatch(self, output: Any) -> None:
+        match output:
+            case RunTool():
+                self._spawn(self._tool(output))
+            case RunGuardrails():
+                self._spawn(self._guardrails(output))
+            case (
+                cmd.UpdateSession()
+                | cmd.SendAudio()
+                | cmd.CommitAudio()
+                | cmd.ClearAudio()
+                | cmd.AddMessage()
+                | cmd.AddFunctionCall()
+                | cmd.AddFunctionOutput()
+                | cmd.CreateResponse()
+                | cmd.CancelResponse()
+                | cmd.TruncateItem()
+            ):
+                try:
+                    await self._model.send(output)
+                except TransportError as exc:
+                    self._events.put_nowait(se.ErrorOccurred(exc))
+            case _:
+                self._events.put_nowait(output)
+
+    def _spawn(self, coro: Any) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _tool(self, effect: RunTool) -> None:
+        result = await run_tool(effect, self._clock)
+        if not self._closed:
+            await self._feed(result)
+
+    async def _guardrails(self, effect: RunGuardrails) -> None:
+        verdicts, failures = await run_guardrails(effect)
+        for failure in failures:
+            self._events.put_nowait(se.ErrorOccurred(failure))
+        for verdict in verdicts:
+            if self._closed:
+                return
+            await self._feed(verdict)
+
+    async def _read_model(self) -> None:
+        try:
+            async for event in self._model.events():
+                await self._feed(event)
+        except VoxlineError as exc:
+            self._events.put_nowait(se.ErrorOccurred(exc))
+            self._events.put_nowait(
+                ConnectionChanged(ConnectionState.DISCONNECTED, reason=str(exc))
+            )
+        finally:
+            if not self._closed:
+                log.info("model event stream ended; the session is over")
+                self._events.put_nowait(_CLOSED)

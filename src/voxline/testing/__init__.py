@@ -1,0 +1,18 @@
+"""Fakes for testing voxline apps: a scripted model, a manual clock, event builders."""
+
+from voxline.testing.clock import ManualClock
+from voxline.testing.collect import collect_until
+from voxline.testing.script import call, reply, silence, user_speech
+from voxline.testing.scripted import ScriptedRealtimeModel, Step, on
+
+__all__ = [
+    "ManualClock",
+    "ScriptedRealtimeModel",
+    "Step",
+    "call",
+    "collect_until",
+    "on",
+    "reply",
+    "silence",
+    "user_speech",
+]
