@@ -2,7 +2,9 @@
 
     VoxlineError
     ├── ConfigurationError        a setting, agent graph or argument that cannot work
-    │   └── ModelFileError        a model file is missing, corrupt or unreadable
+    │   ├── ModelFileError        a model file is missing, corrupt or unreadable
+    │   └── ConversationFileError a conversation test file is malformed (path and line)
+    ├── InputError                a value a person gave (a phone number, ...) cannot be read
     ├── SessionStateError         the session was used out of order (closed, not started)
     ├── ToolError                 a tool call failed; the model reads it as the tool's output
     │   ├── UnknownToolError      the model called a tool the active agent does not have
@@ -26,8 +28,10 @@ from typing import Any
 __all__ = [
     "ConfigurationError",
     "ConnectionClosedError",
+    "ConversationFileError",
     "GuardrailError",
     "HandoffError",
+    "InputError",
     "ModelFileError",
     "ProtocolError",
     "SessionStateError",
@@ -51,6 +55,21 @@ class ConfigurationError(VoxlineError):
 
 class ModelFileError(ConfigurationError):
     """A model file is missing, corrupt or unreadable."""
+
+
+class ConversationFileError(ConfigurationError):
+    """A conversation test file is malformed; `path` and `line` (1-based) say where."""
+
+    def __init__(self, message: str, *, path: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.line = line
+        self.detail = message
+
+
+class InputError(VoxlineError):
+    """A value a person gave (a phone number, an email, ...) cannot be understood."""
 
 
 class SessionStateError(VoxlineError):
