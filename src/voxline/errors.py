@@ -2,6 +2,7 @@
 
     VoxlineError
     ├── ConfigurationError        a setting, agent graph or argument that cannot work
+    │   ├── AudioFormatError      audio of a shape, sample width or rate that cannot be read
     │   ├── ModelFileError        a model file is missing, corrupt or unreadable
     │   └── ConversationFileError a conversation test file is malformed (path and line)
     ├── InputError                a value a person gave (a phone number, ...) cannot be read
@@ -26,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "AudioFormatError",
     "ConfigurationError",
     "ConnectionClosedError",
     "ConversationFileError",
@@ -51,6 +53,10 @@ class VoxlineError(Exception):
 
 class ConfigurationError(VoxlineError):
     """A setting, an agent graph or an argument that cannot work; fix the configuration."""
+
+
+class AudioFormatError(ConfigurationError):
+    """Audio that cannot be read: a cut PCM16 sample, stereo where mono is needed, a bad rate."""
 
 
 class ModelFileError(ConfigurationError):
