@@ -6,6 +6,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import overload
 
 from voxline.agents.context import RunContext
 from voxline.errors import ConfigurationError
@@ -49,6 +50,14 @@ class OutputGuardrail:
 
     name: str
     check: GuardrailCheck
+
+
+@overload
+def output_guardrail(func: GuardrailCheck, /) -> OutputGuardrail: ...
+
+
+@overload
+def output_guardrail(*, name: str | None = None) -> Callable[[GuardrailCheck], OutputGuardrail]: ...
 
 
 def output_guardrail(

@@ -357,23 +357,19 @@ class Conversation:
                 track.cut = True
                 self._emit(cmd.TruncateItem(item_id, played))
                 self._emit(se.AudioInterrupted(item_id, played))
-                msg = self._history.message(item_id)
-                if msg is not None:
-                    self._update(
-                        replace(
-                            msg,
-                            status=ItemStatus.INCOMPLETE,
-                            played_ms=played,
-                            updated_at=self._now(),
-                        )
+                msg = self._message(item_id)
+                self._update(
+                    replace(
+                        msg, status=ItemStatus.INCOMPLETE, played_ms=played, updated_at=self._now()
                     )
+                )
         if self._phase is ResponsePhase.ACTIVE:
             for item_id, rid in self._item_response.items():
                 track = self._tracks.setdefault(item_id, AudioTrack())
                 if rid == self._response_id and not track.cut:
                     track.cut = True
-                    msg = self._history.message(item_id)
-                    if msg is not None and msg.status is ItemStatus.IN_PROGRESS:
+                    msg = self._message(item_id)
+                    if msg.status is ItemStatus.IN_PROGRESS:
                         self._update(replace(msg, status=ItemStatus.INCOMPLETE))
 
     # ----------------------------------------------------------------- model output
@@ -394,6 +390,12 @@ class Conversation:
             )
             self._item_response[item_id] = rid
             self._add(msg)
+        return msg
+
+    def _message(self, item_id: str) -> Message:
+        """A message the core itself created (assistant items always exist before use)."""
+        msg = self._history.message(item_id)
+        assert msg is not None, f"no message {item_id}"
         return msg
 
     def _is_cut(self, item_id: str) -> bool:
@@ -426,9 +428,8 @@ class Conversation:
             return
         ms = len(event.audio) / self._opts.base_config.output_format.bytes_per_ms
         track.receive(ms, self._clock.now())
-        msg = self._history.message(event.item_id)
-        if msg is not None:
-            self._history.replace(replace(msg, audio_ms=int(track.received_ms)))
+        msg = self._message(event.item_id)
+        self._history.replace(replace(msg, audio_ms=int(track.received_ms)))
         self._emit(se.AudioReceived(event.item_id, event.audio))
 
     def _on_item_done(self, event: ev.OutputItemDone) -> None:
@@ -450,12 +451,8 @@ class Conversation:
         self._move(ResponseMove.FINISH)
         self._response_id = None
         for item_id, rid in self._item_response.items():
-            msg = self._history.message(item_id)
-            if (
-                rid == event.response_id
-                and msg is not None
-                and msg.status is ItemStatus.IN_PROGRESS
-            ):
+            msg = self._message(item_id)
+            if rid == event.response_id and msg.status is ItemStatus.IN_PROGRESS:
                 status = (
                     ItemStatus.COMPLETED
                     if event.status is ev.ResponseStatus.COMPLETED
@@ -594,7 +591,7 @@ class Conversation:
         rid = self._item_response.get(msg.id)
         if rid is not None and rid == self._response_id:
             self._interrupt(cancel=True)
-        msg = self._history.message(msg.id) or msg
+        msg = self._message(msg.id)
         status = (
             ItemStatus.COMPLETED if msg.status is ItemStatus.COMPLETED else ItemStatus.INCOMPLETE
         )

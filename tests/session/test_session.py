@@ -1,0 +1,247 @@
+"""RealtimeSession end to end on the scripted model: tools, timeouts, guardrails, lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from voxline import (
+    Agent,
+    GuardrailResult,
+    PolicyRule,
+    RealtimeSession,
+    RunContext,
+    SessionConfig,
+    function_tool,
+    keyword_guardrail,
+    output_guardrail,
+)
+from voxline.core import commands as cmd
+from voxline.core import events as ev
+from voxline.core import session_events as se
+from voxline.core.items import FunctionCallOutput, Message
+from voxline.errors import GuardrailError, SessionStateError, TransportError
+from voxline.testing import ScriptedRealtimeModel, call, collect_until, on, reply
+
+TEXT = SessionConfig(instructions="", modalities=("text",), turn_detection=None)
+
+
+def output_of(model: ScriptedRealtimeModel, call_id: str) -> dict[str, object]:
+    outputs = [
+        c for c in model.sent if isinstance(c, cmd.AddFunctionOutput) and c.call_id == call_id
+    ]
+    assert len(outputs) == 1
+    data = json.loads(outputs[0].output)
+    assert isinstance(data, dict)
+    return data
+
+
+async def test_a_tool_receives_context_and_its_output_reaches_the_model() -> None:
+    seen: list[RunContext] = []
+
+    @function_tool
+    async def whoami(ctx: RunContext) -> dict[str, str]:
+        """Who is talking."""
+        seen.append(ctx)
+        return {"agent": ctx.agent_name, "user": str(ctx.metadata["user"])}
+
+    agent = Agent(name="desk", instructions="x", tools=[whoami])
+    model = ScriptedRealtimeModel(
+        [
+            on(cmd.CreateResponse, call("whoami", {}, call_id="c1")),
+            on(cmd.CreateResponse, reply("You are Ada.")),
+        ]
+    )
+    async with RealtimeSession(agent, model, config=TEXT, context={"user": "ada"}) as session:
+        await session.send_text("who am I?")
+        await collect_until(session, lambda e: isinstance(e, se.ResponseFinished) and model.done)
+        assert output_of(model, "c1") == {"agent": "desk", "user": "ada"}
+        assert seen[0].call_id == "c1"
+        assert isinstance(seen[0].history[0], Message)
+        assert session.agent.name == "desk"
+        assert model.configs[0].instructions == "x"
+
+
+async def test_a_sync_tool_that_raises_is_answered_with_an_error() -> None:
+    @function_tool
+    def broken(n: int) -> int:
+        """Always fails."""
+        raise ZeroDivisionError("no")
+
+    model = ScriptedRealtimeModel([on(cmd.CreateResponse, call("broken", {"n": 1}, call_id="c1"))])
+    async with RealtimeSession(
+        Agent(name="a", instructions="x", tools=[broken]), model, config=TEXT
+    ) as session:
+        await session.send_text("go")
+        events = await collect_until(session, se.ToolCallFinished)
+        finished = events[-1]
+        assert isinstance(finished, se.ToolCallFinished)
+        assert finished.is_error
+        error = output_of(model, "c1")["error"]
+        assert isinstance(error, dict)
+        assert error["type"] == "ToolExecutionError"
+        assert "ZeroDivisionError: no" in str(error["message"])
+
+
+async def test_a_tool_that_never_answers_times_out_and_the_model_is_told() -> None:
+    release = asyncio.Event()
+
+    @function_tool(timeout_s=0.05)
+    async def slow() -> str:
+        """Never returns in time."""
+        await release.wait()
+        return "late"
+
+    model = ScriptedRealtimeModel(
+        [
+            on(cmd.CreateResponse, call("slow", {}, call_id="c1")),
+            on(cmd.CreateResponse, reply("Sorry.")),
+        ]
+    )
+    async with RealtimeSession(
+        Agent(name="a", instructions="x", tools=[slow]), model, config=TEXT
+    ) as session:
+        await session.send_text("go")
+        await collect_until(session, lambda e: isinstance(e, se.ResponseFinished) and model.done)
+        error = output_of(model, "c1")["error"]
+        assert isinstance(error, dict)
+        assert error["type"] == "ToolTimeoutError"
+        outputs = [i for i in session.history if isinstance(i, FunctionCallOutput)]
+        assert outputs[0].is_error
+
+
+async def test_a_sync_tool_timeout_does_not_block_the_loop() -> None:
+    import threading
+
+    gate = threading.Event()
+
+    @function_tool(timeout_s=0.05)
+    def blocking() -> str:
+        """Blocks a worker thread."""
+        gate.wait(5)
+        return "done"
+
+    model = ScriptedRealtimeModel([on(cmd.CreateResponse, call("blocking", {}, call_id="c1"))])
+    async with RealtimeSession(
+        Agent(name="a", instructions="x", tools=[blocking]), model, config=TEXT
+    ) as session:
+        await session.send_text("go")
+        await collect_until(session, se.ToolCallFinished)
+        gate.set()
+    error = output_of(model, "c1")["error"]
+    assert isinstance(error, dict)
+    assert error["type"] == "ToolTimeoutError"
+
+
+async def test_a_guardrail_trips_and_the_retry_is_in_policy() -> None:
+    policy = keyword_guardrail([PolicyRule("guarantee", "OFF_BRAND", "no guarantees")])
+    agent = Agent(name="a", instructions="x", output_guardrails=[policy])
+    model = ScriptedRealtimeModel(
+        [
+            on(cmd.CreateResponse, reply("I guarantee it")),
+            on(cmd.CreateResponse, reply("It should arrive soon")),
+        ]
+    )
+    async with RealtimeSession(agent, model, config=TEXT, guardrail_debounce_chars=5) as session:
+        await session.send_text("when?")
+        events = await collect_until(
+            session, lambda e: isinstance(e, se.ResponseFinished) and model.done
+        )
+        tripped = [e for e in events if isinstance(e, se.GuardrailTripped)]
+        assert [(t.category, t.rationale) for t in tripped] == [("OFF_BRAND", "no guarantees")]
+        system_notes = [
+            c for c in model.sent if isinstance(c, cmd.AddMessage) and c.role == "system"
+        ]
+        assert len(system_notes) == 1
+
+
+async def test_a_crashing_guardrail_is_reported_and_lets_the_text_through() -> None:
+    @output_guardrail
+    def broken(text: str, ctx: RunContext) -> GuardrailResult:
+        raise KeyError("oops")
+
+    @output_guardrail
+    async def fine(text: str, ctx: RunContext) -> GuardrailResult:
+        return GuardrailResult.ok()
+
+    agent = Agent(name="a", instructions="x", output_guardrails=[broken, fine])
+    model = ScriptedRealtimeModel([on(cmd.CreateResponse, reply("hello there"))])
+    async with RealtimeSession(agent, model, config=TEXT) as session:
+        await session.send_text("hi")
+        events = await collect_until(session, se.ErrorOccurred)
+        error = events[-1]
+        assert isinstance(error, se.ErrorOccurred)
+        assert isinstance(error.error, GuardrailError)
+        assert "broken" in str(error.error)
+
+
+async def test_the_app_api_maps_to_commands() -> None:
+    agent = Agent(name="a", instructions="x")
+    model = ScriptedRealtimeModel()
+    async with RealtimeSession(agent, model, config=TEXT) as session:
+        await session.send_audio(b"\x00\x01")
+        await session.commit_audio()
+        await session.clear_audio()
+        await session.create_response()
+        await session.interrupt()
+        await session.report_playback("x", 10)
+        await session.trigger("nope")
+        events = await collect_until(session, se.ErrorOccurred)
+        assert "no triggers" in str(events[-1])
+    assert model.sent == [
+        cmd.SendAudio(b"\x00\x01"),
+        cmd.CommitAudio(),
+        cmd.ClearAudio(),
+        cmd.CreateResponse(),
+    ]
+    assert session.usage.total_tokens == 0
+    assert session.graph.root is agent
+    assert session.closed
+
+
+async def test_misuse_raises_session_state_errors() -> None:
+    session = RealtimeSession(Agent(name="a", instructions="x"), ScriptedRealtimeModel())
+    with pytest.raises(SessionStateError, match="not started"):
+        await session.send_text("hi")
+    await session.start()
+    with pytest.raises(SessionStateError, match="started once"):
+        await session.start()
+    await session.close()
+    await session.close()
+    with pytest.raises(SessionStateError, match="closed"):
+        await session.send_text("hi")
+    assert [e async for e in session] == []
+
+
+async def test_events_end_when_the_model_stream_ends() -> None:
+    model = ScriptedRealtimeModel()
+    async with RealtimeSession(Agent(name="a", instructions="x"), model) as session:
+        await model.close()
+        events = [e async for e in session]
+        assert events == [ev.ConnectionChanged(ev.ConnectionState.CONNECTED)]
+
+
+class FailingModel(ScriptedRealtimeModel):
+    """Sends fail and the event stream breaks with a transport error."""
+
+    async def send(self, command: cmd.ModelCommand) -> None:
+        raise TransportError("socket gone")
+
+    async def events(self) -> AsyncIterator[ev.ModelEvent]:
+        yield ev.ConnectionChanged(ev.ConnectionState.CONNECTED)
+        raise TransportError("gave up after 5 attempts")
+
+
+async def test_transport_failures_become_events_and_end_the_stream() -> None:
+    async with RealtimeSession(Agent(name="a", instructions="x"), FailingModel()) as session:
+        await session.send_text("hello")
+        events = [e async for e in session]
+    errors = [e.error for e in events if isinstance(e, se.ErrorOccurred)]
+    assert any("socket gone" in str(e) for e in errors)
+    assert any("gave up" in str(e) for e in errors)
+    assert events[-1] == ev.ConnectionChanged(
+        ev.ConnectionState.DISCONNECTED, reason="gave up after 5 attempts"
+    )
