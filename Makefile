@@ -12,6 +12,12 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	@# offline audio: espeak-ng (fallback TTS) and real English recordings for the STT tests
+	command -v espeak-ng >/dev/null && test -d /usr/share/pocketsphinx/test/data || \
+		{ apt-get update -qq && apt-get install -y -qq espeak-ng pocketsphinx-testdata; }
+	$(PY) -m pip install --quiet -e ".[local,piper]"
+	@# silero-vad's declared deps pull torch; voxline only reads its ONNX file
+	$(PY) -m pip install --quiet --no-deps "silero-vad==6.2.3"
 	touch $(STAMP)
 
 setup: $(STAMP)
