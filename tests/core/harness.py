@@ -9,9 +9,10 @@ from voxline.agents import Agent, AgentGraph
 from voxline.core import commands as cmd
 from voxline.core import session_events as se
 from voxline.core.config import SessionConfig
-from voxline.core.conversation import Conversation, ConversationOptions, Input, Output
+from voxline.core.conversation import Conversation, Input, Output
 from voxline.core.effects import RunGuardrails, RunTool
 from voxline.core.ids import CountingIds
+from voxline.core.options import ConversationOptions
 from voxline.testing import ManualClock
 
 T = TypeVar("T")

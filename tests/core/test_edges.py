@@ -10,11 +10,11 @@ from voxline.core import events as ev
 from voxline.core import session_events as se
 from voxline.core.clock import SystemClock
 from voxline.core.config import AudioFormat, SemanticVAD, ServerVAD, SessionConfig
-from voxline.core.conversation import ConversationOptions
 from voxline.core.effects import RunGuardrails
 from voxline.core.ids import CountingIds, random_id
 from voxline.core.inputs import Interrupt, UserText
 from voxline.core.items import ItemStatus, Message
+from voxline.core.options import ConversationOptions
 from voxline.core.state import ResponseMove, ResponsePhase, transition
 from voxline.errors import ConfigurationError, ProtocolError
 from voxline.testing import ManualClock, call, reply

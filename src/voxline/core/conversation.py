@@ -6,19 +6,24 @@ the model (ModelCommand), what to tell the app (SessionEvent) and what work to s
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, assert_never
 
 from voxline.agents.agent import Agent
 from voxline.agents.context import RunContext
-from voxline.agents.graph import HANDOFF_PREFIX, AgentGraph, HandoffTool
-from voxline.agents.tool import FunctionTool
+from voxline.agents.graph import AgentGraph
 from voxline.core import commands as cmd
 from voxline.core import events as ev
 from voxline.core import inputs as inp
 from voxline.core import session_events as se
+from voxline.core.calls import (
+    HandoffCall,
+    RefuseCall,
+    RunCall,
+    error_output,
+    handoff_output,
+    plan_call,
+)
 from voxline.core.clock import Clock
 from voxline.core.config import SessionConfig
 from voxline.core.effects import Effect, RunGuardrails, RunTool
@@ -36,17 +41,15 @@ from voxline.core.items import (
     Role,
     TriggerRecord,
 )
+from voxline.core.options import ConversationOptions
 from voxline.core.playback import AudioTrack
+from voxline.core.replay import replay_commands
 from voxline.core.state import ResponseMove, ResponsePhase, transition
-from voxline.core.triggers import Trigger, TriggerAction, TriggerSet
+from voxline.core.triggers import Trigger, TriggerAction
 from voxline.errors import (
     ConfigurationError,
     HandoffError,
     ProtocolError,
-    ToolArgumentsError,
-    ToolError,
-    UnknownToolError,
-    VoxlineError,
 )
 
 Output = cmd.ModelCommand | se.SessionEvent | Effect
@@ -56,35 +59,6 @@ GUARDRAIL_CORRECTION = (
     "Your previous reply was stopped by the {guardrail} guardrail ({category}: {rationale}). "
     "Answer the user's last message again, staying within policy."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationOptions:
-    """How the conversation behaves, beyond what the agents say.
-
-    Attributes:
-        base_config: Audio formats, modalities and turn detection; instructions, voice and
-            tools are filled in from the active agent.
-        triggers: Trigger phrases and buttons, if any.
-        auto_respond: Answer typed messages at once. False for agents that only speak when
-            triggered (the voice coach).
-        guardrail_debounce_chars: Run guardrails each time this many new characters streamed.
-        max_guardrail_retries: How often a tripped reply is retried before giving up, per turn.
-        metadata: Passed to tools and guardrails in the RunContext.
-    """
-
-    base_config: SessionConfig = field(default_factory=lambda: SessionConfig(instructions=""))
-    triggers: TriggerSet | None = None
-    auto_respond: bool = True
-    guardrail_debounce_chars: int = 60
-    max_guardrail_retries: int = 1
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.guardrail_debounce_chars < 1:
-            raise ConfigurationError("guardrail_debounce_chars must be at least 1")
-        if self.max_guardrail_retries < 0:
-            raise ConfigurationError("max_guardrail_retries cannot be negative")
 
 
 class Conversation:
@@ -477,71 +451,31 @@ class Conversation:
     # ----------------------------------------------------------------- tools and handoffs
 
     def _on_function_call(self, event: ev.FunctionCallRequested) -> None:
-        now = self._now()
-        self._add(
-            FunctionCall(
-                event.item_id, event.call_id, event.name, event.arguments, now, self._agent
-            )
+        agent = self._agent
+        call = FunctionCall(
+            event.item_id, event.call_id, event.name, event.arguments, self._now(), agent
         )
-        self._emit(se.ToolCallStarted(event.call_id, event.name, event.arguments, self._agent))
-        tool = self._graph.tools(self._agent).get(event.name)
-        if isinstance(tool, HandoffTool):
-            self._handoff(event, tool.target)
-        elif isinstance(tool, FunctionTool):
-            try:
-                arguments = tool.parse_arguments(event.arguments)
-            except ToolArgumentsError as exc:
-                exc.call_id = event.call_id
-                self._answer(event.call_id, event.name, exc, 0.0)
-                return
-            self._pending_calls[event.call_id] = (event.name, self._clock.now())
-            self._emit(RunTool(event.call_id, tool, arguments, self.context(event.call_id)))
-        elif event.name.startswith(HANDOFF_PREFIX):
-            self._refuse_handoff(event, event.name.removeprefix(HANDOFF_PREFIX))
-        else:
-            known = ", ".join(self._graph.tools(self._agent)) or "none"
-            error = UnknownToolError(
-                f"agent {self._agent} has no tool named {event.name!r} (its tools: {known})",
-                tool_name=event.name,
-                call_id=event.call_id,
-            )
-            self._answer(event.call_id, event.name, error, 0.0)
+        self._add(call)
+        self._emit(se.ToolCallStarted(event.call_id, event.name, event.arguments, agent))
+        plan = plan_call(self._graph, agent, event)
+        match plan:
+            case RunCall(tool=tool, arguments=arguments):
+                self._pending_calls[event.call_id] = (event.name, self._clock.now())
+                self._emit(RunTool(event.call_id, tool, arguments, self.context(event.call_id)))
+            case HandoffCall(target=target, reason=reason):
+                self._agent = target
+                self._add(HandoffRecord(self._ids("hnd"), agent, target, reason, self._now()))
+                self._emit(se.HandoffCompleted(agent, target, reason))
+                self._emit(cmd.UpdateSession(self.session_config()))
+                self._answer(event.call_id, event.name, handoff_output(target), 0.0, False)
+            case RefuseCall(error=error):
+                if isinstance(error, HandoffError):
+                    self._emit(se.ErrorOccurred(error))
+                self._answer(event.call_id, event.name, error_output(error), 0.0, True)
+            case _:
+                assert_never(plan)
 
-    def _refuse_handoff(self, event: ev.FunctionCallRequested, target: str) -> None:
-        if target == self._graph.agent(self._agent).name or target == self._agent.lower():
-            why = f"{self._agent} is already the active agent; answer the user directly"
-        else:
-            targets = [
-                t.target
-                for t in self._graph.tools(self._agent).values()
-                if isinstance(t, HandoffTool)
-            ]
-            why = (
-                f"agent {self._agent} cannot hand off to {target!r}; it can transfer to: "
-                f"{', '.join(targets) or 'nobody'}"
-            )
-        error = HandoffError(why)
-        self._emit(se.ErrorOccurred(error))
-        self._answer(event.call_id, event.name, error, 0.0)
-
-    def _handoff(self, event: ev.FunctionCallRequested, target: str) -> None:
-        source = self._agent
-        reason = HandoffTool.parse_reason(event.arguments)
-        self._agent = target
-        self._add(HandoffRecord(self._ids("hnd"), source, target, reason, self._now()))
-        self._emit(se.HandoffCompleted(source, target, reason))
-        self._emit(cmd.UpdateSession(self.session_config()))
-        output = json.dumps({"assistant": target, "status": "transferred"})
-        self._answer(event.call_id, event.name, output, 0.0)
-
-    def _answer(self, call_id: str, name: str, output: str | VoxlineError, duration: float) -> None:
-        is_error = isinstance(output, VoxlineError)
-        if isinstance(output, ToolError):
-            text = json.dumps(output.to_output())
-        elif isinstance(output, VoxlineError):
-            text = json.dumps({"error": {"type": type(output).__name__, "message": str(output)}})
-        else:
-            text = output
+    def _answer(self, call_id: str, name: str, text: str, duration: float, is_error: bool) -> None:
         item = FunctionCallOutput(
             self._ids("out"), call_id, name, text, self._now(), is_error, duration
         )
@@ -553,32 +487,14 @@ class Conversation:
     def _on_tool_result(self, result: inp.ToolResult) -> None:
         pending = self._pending_calls.pop(result.call_id, None)
         if pending is None:
-            self._emit(
-                se.ErrorOccurred(
-                    ProtocolError(
-                        f"a tool result arrived for call {result.call_id}, which is not running",
-                        code="unknown_call",
-                    )
-                )
+            error = ProtocolError(
+                f"a tool result arrived for call {result.call_id}, which is not running",
+                code="unknown_call",
             )
+            self._emit(se.ErrorOccurred(error))
             return
         name, _started = pending
-        is_error = result.is_error
-        item = FunctionCallOutput(
-            self._ids("out"),
-            result.call_id,
-            name,
-            result.output,
-            self._now(),
-            is_error,
-            result.duration_s,
-        )
-        self._add(item)
-        self._emit(
-            se.ToolCallFinished(result.call_id, name, result.output, is_error, result.duration_s)
-        )
-        self._emit(cmd.AddFunctionOutput(item.id, result.call_id, result.output))
-        self._request_response(cmd.CreateResponse())
+        self._answer(result.call_id, name, result.output, result.duration_s, result.is_error)
 
     # ----------------------------------------------------------------- guardrails
 
@@ -636,25 +552,8 @@ class Conversation:
     def _replay(self) -> None:
         """After a reconnect: configure the model again and give it the history back."""
         self._emit(cmd.UpdateSession(self.session_config()))
-        last_visible: Message | FunctionCall | FunctionCallOutput | None = None
-        for item in self._history:
-            match item:
-                case Message(text=text) if text.strip():
-                    self._emit(cmd.AddMessage(item.id, item.role, text))
-                    last_visible = item
-                case FunctionCall():
-                    self._emit(
-                        cmd.AddFunctionCall(item.id, item.call_id, item.name, item.arguments)
-                    )
-                    last_visible = item
-                case FunctionCallOutput():
-                    self._emit(cmd.AddFunctionOutput(item.id, item.call_id, item.output))
-                    last_visible = item
-                case _:
-                    pass
-        unanswered = isinstance(last_visible, FunctionCallOutput) or (
-            isinstance(last_visible, Message) and last_visible.role is Role.USER
-        )
+        commands, unanswered = replay_commands(self._history)
+        self._emit(*commands)
         if (self._cut_off or unanswered) and self._opts.auto_respond:
             self._request_response(self._followup or cmd.CreateResponse())
             self._followup = None

@@ -15,11 +15,12 @@ from voxline.core import inputs as inp
 from voxline.core import session_events as se
 from voxline.core.clock import Clock, SystemClock
 from voxline.core.config import SessionConfig
-from voxline.core.conversation import Conversation, ConversationOptions, Input
+from voxline.core.conversation import Conversation, Input
 from voxline.core.effects import RunGuardrails, RunTool
 from voxline.core.events import ConnectionChanged, ConnectionState, Usage
 from voxline.core.ids import IdFactory, random_id
 from voxline.core.items import HistoryItem
+from voxline.core.options import ConversationOptions
 from voxline.core.triggers import TriggerSet
 from voxline.errors import SessionStateError, TransportError, VoxlineError
 from voxline.models.base import RealtimeModel
