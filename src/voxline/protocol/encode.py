@@ -1,0 +1,147 @@
+"""voxline commands -> typed GA Realtime client events (openai models, validated on creation)."""
+
+from __future__ import annotations
+
+import base64
+from typing import assert_never
+
+from openai.types.realtime import (
+    ConversationItemCreateEvent,
+    ConversationItemTruncateEvent,
+    InputAudioBufferAppendEvent,
+    InputAudioBufferClearEvent,
+    InputAudioBufferCommitEvent,
+    RealtimeClientEvent,
+    RealtimeConversationItemAssistantMessage,
+    RealtimeConversationItemFunctionCall,
+    RealtimeConversationItemFunctionCallOutput,
+    RealtimeConversationItemSystemMessage,
+    RealtimeConversationItemUserMessage,
+    RealtimeResponseCreateParams,
+    ResponseCancelEvent,
+    ResponseCreateEvent,
+    SessionUpdateEvent,
+)
+from openai.types.realtime import (
+    realtime_conversation_item_assistant_message as assistant_msg,
+)
+from openai.types.realtime import (
+    realtime_conversation_item_system_message as system_msg,
+)
+from openai.types.realtime import (
+    realtime_conversation_item_user_message as user_msg,
+)
+
+from voxline.core import commands as cmd
+from voxline.core.items import Role
+from voxline.protocol.session import session_request
+
+__all__ = ["MessageItem", "encode_command", "message_item"]
+
+MessageItem = (
+    RealtimeConversationItemUserMessage
+    | RealtimeConversationItemAssistantMessage
+    | RealtimeConversationItemSystemMessage
+)
+
+
+def message_item(role: Role, text: str, item_id: str | None = None) -> MessageItem:
+    """A text message item; assistant text is `output_text`, user and system text `input_text`."""
+    item: MessageItem
+    match role:
+        case Role.USER:
+            item = RealtimeConversationItemUserMessage(
+                type="message",
+                role="user",
+                content=[user_msg.Content(type="input_text", text=text)],
+            )
+        case Role.ASSISTANT:
+            item = RealtimeConversationItemAssistantMessage(
+                type="message",
+                role="assistant",
+                content=[assistant_msg.Content(type="output_text", text=text)],
+            )
+        case Role.SYSTEM:
+            item = RealtimeConversationItemSystemMessage(
+                type="message",
+                role="system",
+                content=[system_msg.Content(type="input_text", text=text)],
+            )
+        case _:
+            assert_never(role)
+    if item_id is not None:
+        item.id = item_id
+    return item
+
+
+def _response(command: cmd.CreateResponse) -> ResponseCreateEvent:
+    params = RealtimeResponseCreateParams()
+    if command.context is not None:
+        params.conversation = "none"
+        params.input = [message_item(m.role, m.text) for m in command.context]
+    if command.instructions is not None:
+        params.instructions = command.instructions
+    if command.max_output_tokens is not None:
+        params.max_output_tokens = command.max_output_tokens
+    if params.model_fields_set:
+        return ResponseCreateEvent(type="response.create", response=params)
+    return ResponseCreateEvent(type="response.create")
+
+
+def encode_command(command: cmd.ModelCommand) -> RealtimeClientEvent:
+    """Translate one command to the client event that carries it.
+
+    A CreateResponse with `context` becomes an out-of-band response (`conversation: "none"`)
+    that sees only those messages and its own instructions.
+    """
+    match command:
+        case cmd.UpdateSession(config=config):
+            return SessionUpdateEvent(type="session.update", session=session_request(config))
+        case cmd.SendAudio(audio=audio):
+            return InputAudioBufferAppendEvent(
+                type="input_audio_buffer.append", audio=base64.b64encode(audio).decode("ascii")
+            )
+        case cmd.CommitAudio():
+            return InputAudioBufferCommitEvent(type="input_audio_buffer.commit")
+        case cmd.ClearAudio():
+            return InputAudioBufferClearEvent(type="input_audio_buffer.clear")
+        case cmd.AddMessage(item_id=item_id, role=role, text=text):
+            return ConversationItemCreateEvent(
+                type="conversation.item.create", item=message_item(role, text, item_id)
+            )
+        case cmd.AddFunctionCall():
+            return ConversationItemCreateEvent(
+                type="conversation.item.create",
+                item=RealtimeConversationItemFunctionCall(
+                    type="function_call",
+                    id=command.item_id,
+                    call_id=command.call_id,
+                    name=command.name,
+                    arguments=command.arguments,
+                ),
+            )
+        case cmd.AddFunctionOutput():
+            return ConversationItemCreateEvent(
+                type="conversation.item.create",
+                item=RealtimeConversationItemFunctionCallOutput(
+                    type="function_call_output",
+                    id=command.item_id,
+                    call_id=command.call_id,
+                    output=command.output,
+                ),
+            )
+        case cmd.CreateResponse():
+            return _response(command)
+        case cmd.CancelResponse(response_id=response_id):
+            if response_id is None:
+                return ResponseCancelEvent(type="response.cancel")
+            return ResponseCancelEvent(type="response.cancel", response_id=response_id)
+        case cmd.TruncateItem():
+            return ConversationItemTruncateEvent(
+                type="conversation.item.truncate",
+                item_id=command.item_id,
+                content_index=command.content_index,
+                audio_end_ms=max(0, command.audio_end_ms),
+            )
+        case _:
+            assert_never(command)
