@@ -32,6 +32,8 @@ check: setup  ## format check, lint and strict type check
 
 test: check  ## everything CI runs
 	$(PY) -m pytest --cov --cov-report=term
+	@# the pure core is held at full branch coverage
+	$(VENV)/bin/coverage report --include='src/voxline/core/*' --fail-under=100 --skip-covered
 
 format: setup
 	$(VENV)/bin/ruff format src tests examples
