@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from voxline._version import __version__
+from voxline.testing.runner.cli import run_tests_command
 
 app = typer.Typer(
     name="voxline",
@@ -12,6 +13,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.command("test")(run_tests_command)
 
 
 def _version(value: bool) -> None:
