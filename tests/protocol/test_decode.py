@@ -151,7 +151,7 @@ def test_error_event_keeps_code_and_payload() -> None:
     ["session.created", "session.updated", "rate_limits.updated", "response.content_part.added"],
 )
 def test_events_voxline_does_not_use_are_skipped(kind: str) -> None:
-    events = {
+    events: dict[str, dict[str, Any]] = {
         "session.created": {"session": {"type": "realtime"}},
         "session.updated": {"session": {"type": "realtime"}},
         "rate_limits.updated": {"rate_limits": []},
