@@ -28,6 +28,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from voxline.errors import ProtocolError
+from voxline.models.openai.settings import websocket_logger
 from voxline.protocol.wire import parse_client_event
 
 __all__ = ["FakeReply", "FakeRealtimeServer", "FakeToolCall"]
@@ -142,6 +143,7 @@ class FakeRealtimeServer:
             process_request=self._check_handshake,
             max_size=None,
             compression=None,
+            logger=websocket_logger("voxline.testing.realtime_server"),
         )
         self._http = await asyncio.start_server(self._handle_http, "127.0.0.1", 0)
 

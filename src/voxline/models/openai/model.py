@@ -157,6 +157,7 @@ class OpenAIRealtimeModel:
         ws = await self._open_with_retries(initial=True, reason=None)
         if ws is None:
             assert self._failure is not None
+            self._queue.put_nowait(self._failure)
             raise self._failure
         self._ws = ws
         await self._send_wire(ws, cmd.UpdateSession(config))

@@ -137,9 +137,9 @@ class _RedactSecrets(logging.Filter):
         return True
 
 
-def websocket_logger() -> logging.Logger:
-    """The logger handed to websockets, with credential headers redacted."""
-    logger = logging.getLogger("voxline.models.openai.websocket")
+def websocket_logger(name: str = "voxline.models.openai.websocket") -> logging.Logger:
+    """A logger to hand to websockets, with credential headers redacted."""
+    logger = logging.getLogger(name)
     if not any(isinstance(f, _RedactSecrets) for f in logger.filters):
         logger.addFilter(_RedactSecrets())
     return logger
