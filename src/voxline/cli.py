@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from voxline._version import __version__
+from voxline.engine.modelfiles.cli import app as models_app
 from voxline.testing.runner.cli import run_tests_command
 
 app = typer.Typer(
@@ -13,6 +14,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(models_app, name="models")
 app.command("test")(run_tests_command)
 
 

@@ -1,0 +1,445 @@
+"""The LLM port on llama.cpp (`llama-cpp-python`): constrained decision, free spoken reply.
+
+One turn goes:
+
+1. The prompt is the agent's system message (cached: prefilled once per agent and saved as a
+   llama state), then the conversation, then ``<|im_start|>assistant\\naction:``.
+2. The action is chosen among "reply" and the tool names by walking a token trie over the
+   logits: greedy, only valid labels possible, and once the label is unique its remaining
+   tokens are evaluated in one batch instead of being sampled one by one.
+3. A tool's JSON arguments are sampled under a GBNF grammar built from its schema, so they
+   always parse and fit the schema. Values the user must have said are checked (grounding);
+   an invented one gets one retry with a hint, then the model asks the user instead.
+4. A reply streams as unconstrained text, checking `should_stop` between tokens.
+
+Set ``OMP_WAIT_POLICY=PASSIVE`` before llama.cpp loads (this module does, unless it is set):
+on 2 cores spinning OpenMP threads cost a lot of tail latency.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from voxline.core.config import ToolSpec
+from voxline.engine.llm.grounding import grounded, retry_hint
+from voxline.engine.llm.prompt import REPLY, build_prompt
+from voxline.engine.llm.schema import arguments_grammar, validate_arguments
+from voxline.engine.modelfiles.store import resolve_llm_model
+from voxline.engine.ports import ChatMessage, LLMOutput, TextChunk, ToolChoice
+from voxline.errors import ConfigurationError, ModelFileError, ToolArgumentsError
+
+__all__ = ["LlamaCppLLM", "LlamaSettings", "TurnStats"]
+
+HANDOFF_PREFIX = "transfer_to_"
+
+
+@dataclass(frozen=True, slots=True)
+class LlamaSettings:
+    """How the llama.cpp model is loaded and sampled.
+
+    Attributes:
+        model_path: A GGUF file; None uses ``$VOXLINE_LLM_MODEL`` or the default model.
+        n_ctx: Context length in tokens (conversation is trimmed from the oldest to fit).
+        n_threads: CPU threads; None uses every core.
+        n_batch: Prompt tokens evaluated per batch.
+        temperature: Sampling temperature of the spoken reply (0 is greedy, deterministic).
+        top_p: Nucleus sampling of the reply.
+        seed: Random seed of the reply sampler.
+        max_reply_tokens: Longest spoken reply, unless `generate` gets `max_tokens`.
+        max_argument_tokens: Longest JSON arguments.
+        max_cached_agents: Agent prefixes kept as saved states (about 20 MiB each).
+        ground_arguments: Check identifier-like arguments against what the user said.
+        grounded_fields: Per tool, the fields that must be grounded (overrides the default
+            guess from field names and values).
+    """
+
+    model_path: str | None = None
+    n_ctx: int = 4096
+    n_threads: int | None = None
+    n_batch: int = 256
+    temperature: float = 0.6
+    top_p: float = 0.9
+    seed: int = 0
+    max_reply_tokens: int = 200
+    max_argument_tokens: int = 96
+    max_cached_agents: int = 8
+    ground_arguments: bool = True
+    grounded_fields: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TurnStats:
+    """What the last `generate` call cost, for benchmarks and logs.
+
+    Attributes:
+        prefix_cached: The agent's prefix came from the cache (False: prefilled now).
+        prefill_s: Time to get the agent prefix in place (prefill or state restore).
+        prompt_tokens: Conversation tokens evaluated after the prefix.
+        decision_s: From the call to the chosen action (prompt evaluation included).
+        first_output_s: From the call to the first TextChunk or the ToolChoice.
+        generated_tokens: Tokens of the reply or arguments.
+        generation_s: Time spent producing them.
+        action: "reply" or the tool name.
+        retried: A grounding retry happened.
+    """
+
+    prefix_cached: bool
+    prefill_s: float
+    prompt_tokens: int
+    decision_s: float
+    first_output_s: float
+    generated_tokens: int
+    generation_s: float
+    action: str
+    retried: bool = False
+
+    @property
+    def tokens_per_s(self) -> float:
+        """Generation speed of the reply or arguments."""
+        return self.generated_tokens / self.generation_s if self.generation_s > 0 else 0.0
+
+
+@dataclass(slots=True)
+class _Label:
+    name: str
+    tokens: list[int]
+    grammar: Any | None  # LlamaGrammar for the arguments after "{", or None (no arguments)
+
+
+@dataclass(slots=True)
+class _Turn:
+    start: float
+    prefix_cached: bool = True
+    prefill_s: float = 0.0
+    prompt_tokens: int = 0
+    decision_s: float = 0.0
+    first_output_s: float = 0.0
+    generated: int = 0
+    generation_s: float = 0.0
+    action: str = REPLY
+    retried: bool = False
+
+
+class LlamaCppLLM:
+    """The LLM port on a local GGUF model through llama.cpp.
+
+    Thread-safe: calls are serialised (one model, one context). Load it once per process.
+
+    Raises:
+        ModelFileError: the model file is missing, corrupt, or llama.cpp cannot load it.
+        ConfigurationError: llama-cpp-python is not installed.
+    """
+
+    def __init__(self, settings: LlamaSettings | None = None) -> None:
+        self.settings = settings or LlamaSettings()
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        try:
+            import llama_cpp
+        except ImportError as exc:
+            raise ConfigurationError(
+                "the offline language model needs llama-cpp-python: "
+                "pip install 'voxline[local]' (see the Makefile for the build flags)"
+            ) from exc
+        self._lib = llama_cpp
+        path = resolve_llm_model(self.settings.model_path)
+        try:
+            self._llm = llama_cpp.Llama(
+                str(path),
+                n_ctx=self.settings.n_ctx,
+                n_batch=self.settings.n_batch,
+                n_threads=self.settings.n_threads or os.cpu_count() or 1,
+                seed=self.settings.seed,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelFileError(f"llama.cpp could not load {path}: {exc}") from exc
+        self.model_path = path
+        self._lock = threading.Lock()
+        self._states: OrderedDict[str, Any] = OrderedDict()
+        self._labels: dict[tuple[str, str, str], _Label] = {}
+        vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
+        self._is_eog: Callable[[int], bool] = lambda t: bool(llama_cpp.llama_vocab_is_eog(vocab, t))
+        self._n_vocab = self._llm.n_vocab()
+        self.last_stats: TurnStats | None = None
+
+    # -- the port -------------------------------------------------------------------------
+
+    def prepare(self, instructions: str, tools: Sequence[ToolSpec]) -> None:
+        """Prefill the agent's system prompt once and keep it as a saved state."""
+        prefix = build_prompt(instructions, tools, []).prefix
+        with self._lock:
+            self._ensure_prefix(prefix, self._tokens(prefix))
+            for tool in tools:
+                self._label(tool)
+
+    def generate(
+        self,
+        instructions: str,
+        messages: Sequence[ChatMessage],
+        tools: Sequence[ToolSpec],
+        *,
+        max_tokens: int | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Iterator[LLMOutput]:
+        """One ToolChoice with schema-valid arguments, or the spoken reply as TextChunks."""
+        stop = should_stop or (lambda: False)
+        with self._lock:
+            turn = _Turn(start=time.perf_counter())
+            try:
+                yield from self._turn(instructions, messages, tools, max_tokens, stop, turn)
+            finally:
+                self.last_stats = TurnStats(
+                    prefix_cached=turn.prefix_cached,
+                    prefill_s=turn.prefill_s,
+                    prompt_tokens=turn.prompt_tokens,
+                    decision_s=turn.decision_s,
+                    first_output_s=turn.first_output_s,
+                    generated_tokens=turn.generated,
+                    generation_s=turn.generation_s,
+                    action=turn.action,
+                    retried=turn.retried,
+                )
+
+    def close(self) -> None:
+        """Free the model and the cached states."""
+        with self._lock:
+            self._states.clear()
+            self._llm.close()
+
+    # -- one turn -------------------------------------------------------------------------
+
+    def _turn(
+        self,
+        instructions: str,
+        messages: Sequence[ChatMessage],
+        tools: Sequence[ToolSpec],
+        max_tokens: int | None,
+        stop: Callable[[], bool],
+        turn: _Turn,
+    ) -> Iterator[LLMOutput]:
+        user_texts = [m.content for m in messages if m.role == "user"]
+        by_name = {t.name: t for t in tools}
+        note: str | None = None
+        for attempt in range(3):
+            force_reply = attempt == 2
+            label = self._decide(instructions, messages, tools, note, force_reply, turn)
+            if label.name == REPLY:
+                yield from self._reply(max_tokens, stop, turn)
+                return
+            arguments = self._arguments(label, turn)
+            tool = by_name[label.name]
+            parsed = json.loads(arguments)
+            problems = validate_arguments(tool.parameters, parsed)
+            if problems:  # the grammar should make this impossible; never pass bad JSON on
+                raise ToolArgumentsError(
+                    f"the model's arguments for {tool.name} do not fit its schema: "
+                    + "; ".join(problems),
+                    tool_name=tool.name,
+                )
+            missing = self._ungrounded(tool, parsed, user_texts)
+            if not missing:
+                turn.first_output_s = time.perf_counter() - turn.start
+                yield ToolChoice(label.name, arguments)
+                return
+            note = retry_hint(missing)
+            turn.retried = True
+
+    def _ungrounded(self, tool: ToolSpec, arguments: Any, user_texts: list[str]) -> list[str]:
+        if not self.settings.ground_arguments or not isinstance(arguments, dict):
+            return []
+        fields = self.settings.grounded_fields.get(tool.name)
+        return grounded(arguments, user_texts, fields=fields)
+
+    def _decide(
+        self,
+        instructions: str,
+        messages: Sequence[ChatMessage],
+        tools: Sequence[ToolSpec],
+        note: str | None,
+        force_reply: bool,
+        turn: _Turn,
+    ) -> _Label:
+        prompt = build_prompt(instructions, tools, messages, note=note)
+        prefix_tokens = self._tokens(prompt.prefix)
+        rest = self._tokens(prompt.conversation + prompt.generation)
+        budget = self.settings.n_ctx - self.settings.max_reply_tokens - len(prefix_tokens)
+        if len(rest) > budget:
+            rest = self._trim(instructions, tools, messages, note, budget)
+        began = time.perf_counter()
+        cached = self._ensure_prefix(prompt.prefix, prefix_tokens)
+        if turn.prefill_s == 0.0:
+            turn.prefix_cached, turn.prefill_s = cached, time.perf_counter() - began
+        turn.prompt_tokens = self._eval_from_common(prefix_tokens + rest)
+        labels = [self._label(None)] + ([] if force_reply else [self._label(t) for t in tools])
+        label = self._walk(labels)
+        turn.action = label.name
+        turn.decision_s = time.perf_counter() - turn.start
+        return label
+
+    def _trim(
+        self,
+        instructions: str,
+        tools: Sequence[ToolSpec],
+        messages: Sequence[ChatMessage],
+        note: str | None,
+        budget: int,
+    ) -> list[int]:
+        kept = list(messages)
+        while kept:
+            kept.pop(0)
+            prompt = build_prompt(instructions, tools, kept, note=note)
+            rest = self._tokens(prompt.conversation + prompt.generation)
+            if len(rest) <= budget:
+                return rest
+        raise ConfigurationError(
+            f"the agent's instructions and tools do not fit in n_ctx={self.settings.n_ctx}; "
+            "shorten them or raise n_ctx"
+        )
+
+    def _walk(self, labels: list[_Label]) -> _Label:
+        """Greedy choice among the labels' token sequences; unique tails are batch-evaluated."""
+        candidates = labels
+        depth = 0
+        while len(candidates) > 1:
+            options: dict[int, list[_Label]] = {}
+            for label in candidates:
+                options.setdefault(label.tokens[depth], []).append(label)
+            if len(options) > 1:
+                logits = self._logits()
+                best = max(options, key=lambda token: float(logits[token]))
+            else:
+                best = next(iter(options))
+            candidates = options[best]
+            self._llm.eval([best])
+            depth += 1
+        chosen = candidates[0]
+        if depth < len(chosen.tokens):
+            self._llm.eval(chosen.tokens[depth:])
+        return chosen
+
+    def _arguments(self, label: _Label, turn: _Turn) -> str:
+        if label.grammar is None:
+            return "{}"
+        began = time.perf_counter()
+        text = "{"
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        tokens = self._input()
+        for count, token in enumerate(
+            self._llm.generate(tokens, temp=0.0, grammar=label.grammar, reset=True), start=1
+        ):
+            if self._is_eog(token) or count > self.settings.max_argument_tokens:
+                break
+            text += decoder.decode(self._llm.detokenize([token]))
+            turn.generated = count
+        turn.generation_s = time.perf_counter() - began
+        try:
+            json.loads(text)
+        except json.JSONDecodeError:
+            raise ToolArgumentsError(
+                f"the model's arguments for {label.name} were cut off after "
+                f"{self.settings.max_argument_tokens} tokens: {text[:80]!r}",
+                tool_name=label.name,
+            ) from None
+        return text
+
+    def _reply(
+        self, max_tokens: int | None, stop: Callable[[], bool], turn: _Turn
+    ) -> Iterator[LLMOutput]:
+        limit = max_tokens or self.settings.max_reply_tokens
+        s = self.settings
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        began = time.perf_counter()
+        stream = self._llm.generate(self._input(), temp=s.temperature, top_p=s.top_p, reset=True)
+        try:
+            for count, token in enumerate(stream, start=1):
+                if self._is_eog(token) or stop():
+                    break
+                text = decoder.decode(self._llm.detokenize([token]))
+                turn.generated = count
+                turn.generation_s = time.perf_counter() - began
+                if text:
+                    if not turn.first_output_s:
+                        turn.first_output_s = time.perf_counter() - turn.start
+                    yield TextChunk(text)
+                if count >= limit or stop():
+                    break
+        finally:
+            stream.close()
+
+    # -- cache and tokens -----------------------------------------------------------------
+
+    def _ensure_prefix(self, prefix: str, tokens: list[int]) -> bool:
+        """Put the agent prefix in the context; True when it came from the cache."""
+        n = len(tokens)
+        if self._llm.n_tokens >= n and self._input()[:n] == tokens:
+            self._states.move_to_end(prefix, last=True) if prefix in self._states else None
+            return True
+        state = self._states.get(prefix)
+        if state is not None:
+            self._llm.load_state(state)
+            self._states.move_to_end(prefix)
+            return True
+        self._llm.reset()  # type: ignore[no-untyped-call]
+        self._llm.eval(tokens)
+        self._states[prefix] = self._llm.save_state()
+        while len(self._states) > self.settings.max_cached_agents:
+            self._states.popitem(last=False)
+        return False
+
+    def _eval_from_common(self, tokens: list[int]) -> int:
+        """Evaluate what the context lacks of `tokens` (at least the last one, for logits)."""
+        current = self._input()
+        common = 0
+        for a, b in zip(current, tokens, strict=False):
+            if a != b:
+                break
+            common += 1
+        common = min(common, len(tokens) - 1)
+        self._llm.n_tokens = common
+        self._llm.eval(tokens[common:])
+        return len(tokens) - common
+
+    def _input(self) -> list[int]:
+        return [int(t) for t in self._llm.input_ids[: self._llm.n_tokens]]
+
+    def _logits(self) -> np.ndarray[Any, np.dtype[np.float32]]:
+        pointer = self._lib.llama_get_logits_ith(self._llm.ctx, -1)
+        return np.ctypeslib.as_array(pointer, shape=(self._n_vocab,))
+
+    def _tokens(self, text: str) -> list[int]:
+        return list(self._llm.tokenize(text.encode(), add_bos=False, special=True))
+
+    def _label(self, tool: ToolSpec | None) -> _Label:
+        if tool is None:
+            key = (REPLY, "", "")
+        else:
+            key = (tool.name, tool.description, json.dumps(tool.parameters, sort_keys=True))
+        label = self._labels.get(key)
+        if label is not None:
+            return label
+        if tool is None:
+            label = _Label(REPLY, self._tokens(f" {REPLY}\n"), None)
+        else:
+            include_optional = not tool.name.startswith(HANDOFF_PREFIX)
+            rules = arguments_grammar(
+                tool.parameters, include_optional=include_optional, open_brace=False
+            )
+            if rules is None:
+                label = _Label(tool.name, self._tokens(f" {tool.name}\n"), None)
+            else:
+                from llama_cpp.llama_grammar import LlamaGrammar
+
+                grammar = LlamaGrammar.from_string(rules, verbose=False)
+                label = _Label(tool.name, self._tokens(f" {tool.name} {{"), grammar)
+        self._labels[key] = label
+        return label
