@@ -1,0 +1,494 @@
+"""LocalRealtimeModel: the offline engine (VAD -> STT -> LLM -> TTS) as a RealtimeModel."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from voxline.core import commands as cmd
+from voxline.core import events as ev
+from voxline.core.clock import Clock, SystemClock
+from voxline.core.config import AudioFormat, SessionConfig
+from voxline.core.ids import IdFactory, random_id
+from voxline.engine.audio import (
+    WIRE_SAMPLE_RATE,
+    StreamResampler,
+    alaw_to_float,
+    mulaw_to_float,
+    pcm16_to_float,
+    resample,
+)
+from voxline.engine.memory import Dialogue, context_messages
+from voxline.engine.pipeline import ResponseRequest, ResponseRun
+from voxline.engine.ports import LLM, STT, TTS, VAD, Audio
+from voxline.engine.turns import InputTurns, SpeechBegan, SpeechEnded, SpeechPaused, turn_settings
+from voxline.errors import ConfigurationError, ProtocolError, SessionStateError, TransportError
+
+log = logging.getLogger("voxline.engine")
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """How the offline engine trades CPU for latency.
+
+    Attributes:
+        partials: Transcribe the growing turn while the user speaks (shown as transcript
+            deltas; a transcript made in the final pause is reused as the final one).
+        partial_interval_ms: New speech needed before the next partial transcript.
+        min_speech_ms: Speech shorter than this does not start a turn.
+        pause_ms: Silence after which the turn so far is transcribed ahead of its end.
+        max_tokens: Cap on tokens per response unless the request sets one.
+    """
+
+    partials: bool = True
+    partial_interval_ms: int = 800
+    min_speech_ms: int = 100
+    pause_ms: int = 100
+    max_tokens: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.partial_interval_ms <= 0:
+            raise ConfigurationError("partial_interval_ms must be positive")
+        if self.max_tokens is not None and self.max_tokens <= 0:
+            raise ConfigurationError("max_tokens must be positive")
+
+
+@dataclass(slots=True)
+class EngineStats:
+    """What the engine measured (seconds, from the injected clock).
+
+    Attributes:
+        first_audio_s: Per answered spoken turn: end of speech to the reply's first audio.
+        partials: Partial transcriptions run.
+        reused_finals: Turns whose final transcript was ready when the turn ended.
+    """
+
+    first_audio_s: list[float] = field(default_factory=list)
+    partials: int = 0
+    reused_finals: int = 0
+
+
+@dataclass(slots=True)
+class _SttJob:
+    item_id: str
+    samples: int
+    future: asyncio.Future[str]
+
+
+class LocalRealtimeModel:
+    """The embedded offline engine behind the RealtimeModel interface.
+
+    Speaks the same events as OpenAI Realtime: server VAD turns (SpeechStarted/Stopped,
+    AudioCommitted, transcript deltas while the user speaks, the final transcript), responses
+    that stream text and audio sentence by sentence, tool calls, barge-in that cancels the
+    response at once, and truncation that keeps the model's memory to what was heard.
+
+    STT, LLM and TTS run on one worker thread each, never on the event loop; the VAD is
+    cheap and scores frames inline. Partial transcripts are skipped while the LLM works (2
+    CPU cores). A failing component becomes a ModelError event and the call goes on.
+    Token usage is approximate (characters / 4).
+
+    Args:
+        vad: Voice activity detection (its rate is the engine's input rate).
+        stt: Speech to text.
+        llm: The language model.
+        tts: Text to speech.
+        clock: Time source for `stats` (a ManualClock in tests).
+        options: Latency/CPU trade-offs.
+        ids: Makes item, response and call ids.
+    """
+
+    def __init__(
+        self,
+        vad: VAD,
+        stt: STT,
+        llm: LLM,
+        tts: TTS,
+        *,
+        clock: Clock | None = None,
+        options: EngineOptions | None = None,
+        ids: IdFactory = random_id,
+    ) -> None:
+        self.vad, self.stt, self.llm, self.tts = vad, stt, llm, tts
+        self.options = options or EngineOptions()
+        self.stats = EngineStats()
+        self._clock = clock or SystemClock()
+        self._ids = ids
+        self._queue: asyncio.Queue[ev.ModelEvent | None] = asyncio.Queue()
+        self._config: SessionConfig | None = None
+        self._closed = False
+        self._dialogue = Dialogue()
+        self._turns = InputTurns(vad.sample_rate, vad.frame_size, None)
+        self._resampler = StreamResampler(WIRE_SAMPLE_RATE, vad.sample_rate)
+        self._odd = b""
+        self._user_item: str | None = None
+        self._emitted = ""
+        self._partial_at = 0
+        self._stt_job: _SttJob | None = None
+        self._pending: dict[str, asyncio.Task[None]] = {}
+        self._response: ResponseRun | None = None
+        self._response_task: asyncio.Task[None] | None = None
+        self._prepared: tuple[str, tuple[str, ...]] | None = None
+        self._llm_jobs = 0
+        self._vad_failing = False
+        self._speech_end_at: float | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stt_lane = ThreadPoolExecutor(1, thread_name_prefix="voxline-stt")
+        self._llm_lane = ThreadPoolExecutor(1, thread_name_prefix="voxline-llm")
+        self._tts_lane = ThreadPoolExecutor(1, thread_name_prefix="voxline-tts")
+
+    # ----------------------------------------------------------------- RealtimeModel
+
+    async def connect(self, config: SessionConfig) -> None:
+        """Apply `config` and report CONNECTED (nothing to reach: the engine is in process).
+
+        Raises:
+            TransportError: the model was closed.
+        """
+        if self._closed:
+            raise TransportError("this LocalRealtimeModel was closed; create a new one")
+        self._configure(config)
+        self._emit(ev.ConnectionChanged(ev.ConnectionState.CONNECTED))
+
+    async def send(self, command: cmd.ModelCommand) -> None:
+        """Apply one command; its effects arrive as events.
+
+        Raises:
+            SessionStateError: before `connect` or after `close`.
+        """
+        if self._config is None or self._closed:
+            raise SessionStateError("send() before connect() or after close()")
+        try:
+            self._dispatch(command)
+        except ProtocolError as exc:
+            self._emit(ev.ModelError(str(exc), code=exc.code, event_type=exc.event_type))
+
+    def events(self) -> AsyncIterator[ev.ModelEvent]:
+        """The engine's events until `close`."""
+        return self._iterate()
+
+    async def close(self) -> None:
+        """Stop every response and worker; `events` then ends. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._response is not None:
+            self._response.cancel()
+        for task in [*self._tasks, *self._pending.values()]:
+            task.cancel()
+        await asyncio.gather(*self._tasks, *self._pending.values(), return_exceptions=True)
+        for lane in (self._stt_lane, self._llm_lane, self._tts_lane):
+            lane.shutdown(wait=False, cancel_futures=True)
+        self._queue.put_nowait(ev.ConnectionChanged(ev.ConnectionState.DISCONNECTED))
+        self._queue.put_nowait(None)
+
+    async def _iterate(self) -> AsyncIterator[ev.ModelEvent]:
+        while (event := await self._queue.get()) is not None:
+            yield event
+
+    # ----------------------------------------------------------------- commands
+
+    def _dispatch(self, command: cmd.ModelCommand) -> None:
+        match command:
+            case cmd.UpdateSession(config=config):
+                self._configure(config)
+            case cmd.SendAudio(audio=audio):
+                self._on_audio(audio)
+            case cmd.CommitAudio():
+                self._commit_buffer()
+            case cmd.ClearAudio():
+                self._turns.clear()
+                self._resampler.flush()
+                self._odd = b""
+                self._user_item = None
+            case cmd.AddMessage(item_id=item_id, role=role, text=text):
+                self._dialogue.add_message(item_id, role, text)
+            case cmd.AddFunctionCall():
+                self._dialogue.add_function_call(
+                    command.item_id, command.call_id, command.name, command.arguments
+                )
+            case cmd.AddFunctionOutput(item_id=item_id, call_id=call_id, output=output):
+                self._dialogue.add_function_output(item_id, call_id, output)
+            case cmd.CreateResponse():
+                self._create_response(command)
+            case cmd.CancelResponse(response_id=rid):
+                active = self._response
+                if active is not None and rid in (None, active.response_id):
+                    self._cancel_response()
+                else:
+                    log.debug("CancelResponse with no such active response; nothing to do")
+            case cmd.TruncateItem(item_id=item_id, audio_end_ms=ms):
+                self._dialogue.truncate(item_id, ms)
+
+    def _configure(self, config: SessionConfig) -> None:
+        old = self._config
+        self._config = config
+        settings = turn_settings(config.turn_detection, min_speech_ms=self.options.min_speech_ms)
+        if old is None or settings != self._turns.settings:
+            self._turns = self._new_turns(config)
+            self._user_item = None
+        if old is None or old.input_format is not config.input_format:
+            rate = WIRE_SAMPLE_RATE if config.input_format is AudioFormat.PCM16 else 8_000
+            self._resampler = StreamResampler(rate, self.vad.sample_rate)
+            self._odd = b""
+        key = (config.instructions, tuple(t.name for t in config.tools))
+        if key != self._prepared:
+            self._prepared = key
+            self._spawn(self._prepare(config))
+
+    def _new_turns(self, config: SessionConfig) -> InputTurns:
+        return InputTurns(
+            self.vad.sample_rate,
+            self.vad.frame_size,
+            turn_settings(config.turn_detection, min_speech_ms=self.options.min_speech_ms),
+            pause_ms=self.options.pause_ms,
+        )
+
+    async def _prepare(self, config: SessionConfig) -> None:
+        tools = () if config.tool_choice == "none" else config.tools
+        try:
+            await self._on_llm_lane(lambda: self.llm.prepare(config.instructions, tools))
+        except Exception as exc:
+            log.exception("LLM prepare failed")
+            self._emit(ev.ModelError(f"preparing the agent failed: {exc}", code="llm_failed"))
+
+    async def _on_llm_lane(self, work: Callable[[], None]) -> None:
+        self._llm_jobs += 1
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._llm_lane, work)
+        finally:
+            self._llm_jobs -= 1
+
+    # ----------------------------------------------------------------- input audio
+
+    def _on_audio(self, data: bytes) -> None:
+        audio = self._resampler.process(self._decode(data))
+        for event in self._turns.push(audio, self._score):
+            match event:
+                case SpeechBegan(start_ms=start_ms):
+                    self._speech_began(start_ms)
+                case SpeechPaused(audio=segment):
+                    if self._user_item is not None:
+                        self._start_stt(self._user_item, segment)
+                case SpeechEnded(end_ms=end_ms, audio=segment):
+                    item = self._user_item or self._ids("item")
+                    self._user_item = None
+                    self._emit(ev.SpeechStopped(item, end_ms))
+                    self._speech_end_at = self._clock.now()
+                    self._commit(item, segment, respond=self._server_creates())
+        self._maybe_partial()
+
+    def _decode(self, data: bytes) -> Audio:
+        assert self._config is not None
+        match self._config.input_format:
+            case AudioFormat.PCM16:
+                data = self._odd + data
+                cut = len(data) - len(data) % 2
+                self._odd = data[cut:]
+                return pcm16_to_float(data[:cut])
+            case AudioFormat.G711_ULAW:
+                return mulaw_to_float(data)
+            case AudioFormat.G711_ALAW:
+                return alaw_to_float(data)
+
+    def _score(self, frame: Audio) -> float:
+        try:
+            p = self.vad.speech_probability(frame)
+        except Exception as exc:
+            if not self._vad_failing:
+                log.exception("VAD failed")
+                self._vad_failing = True
+                self._emit(
+                    ev.ModelError(f"voice activity detection failed: {exc}", code="vad_failed")
+                )
+            return 0.0
+        self._vad_failing = False
+        return p
+
+    def _speech_began(self, start_ms: int) -> None:
+        self._user_item = self._ids("item")
+        self._emitted = ""
+        self._partial_at = 0
+        self._emit(ev.SpeechStarted(self._user_item, start_ms))
+        assert self._config is not None
+        if self._config.server_interrupts:
+            self._cancel_response()
+
+    def _server_creates(self) -> bool:
+        return self._config is not None and self._config.server_creates_responses
+
+    def _commit_buffer(self) -> None:
+        audio = self._turns.take()
+        tail = self._resampler.flush()
+        if self._config is not None and self._config.turn_detection is None:
+            audio = np.concatenate([audio, tail])
+        item = self._user_item or self._ids("item")
+        self._user_item = None
+        if audio.size == 0:
+            self._emit(
+                ev.ModelError(
+                    "cannot commit: the input audio buffer is empty; send audio first",
+                    code="input_audio_buffer_commit_empty",
+                    event_type="input_audio_buffer.commit",
+                )
+            )
+            return
+        self._commit(item, audio, respond=False)
+
+    def _commit(self, item_id: str, audio: Audio, *, respond: bool) -> None:
+        self._dialogue.add_user_audio(item_id)
+        self._emit(ev.AudioCommitted(item_id))
+        task = asyncio.create_task(self._finalize(item_id, audio, respond))
+        self._pending[item_id] = task
+        task.add_done_callback(lambda _t: self._pending.pop(item_id, None))
+
+    async def _finalize(self, item_id: str, audio: Audio, respond: bool) -> None:
+        """The final transcript: a partial that heard all of `audio`, or a new one."""
+        job = self._stt_job
+        text: str | None = None
+        if job is not None and job.item_id == item_id and job.samples >= audio.size:
+            try:
+                text = await asyncio.shield(job.future)
+                self.stats.reused_finals += 1
+            except Exception:  # noqa: BLE001 - transcribe again below
+                text = None
+        try:
+            if text is None:
+                text = await self._transcribe(audio)
+        except Exception as exc:
+            log.exception("STT failed")
+            self._emit(ev.ModelError(f"speech recognition failed: {exc}", code="stt_failed"))
+            text = ""
+        text = text.strip()
+        self._dialogue.set_text(item_id, text)
+        if not text:
+            self._dialogue.remove(item_id)
+        self._emit(ev.InputTranscriptCompleted(item_id, text))
+        if respond and text and not self._responding():
+            self._create_response(cmd.CreateResponse())
+
+    async def _transcribe(self, audio: Audio) -> str:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._stt_lane, self._stt_call, audio)
+
+    def _stt_call(self, audio: Audio) -> str:
+        """Runs on the STT lane."""
+        if self.stt.sample_rate != self.vad.sample_rate:
+            audio = resample(audio, self.vad.sample_rate, self.stt.sample_rate)
+        return self.stt.transcribe(audio)
+
+    def _maybe_partial(self) -> None:
+        if not self._turns.voiced or self._user_item is None:
+            return
+        interval = self.options.partial_interval_ms * self.vad.sample_rate // 1000
+        if self._turns.turn_samples - self._partial_at >= interval:
+            self._start_stt(self._user_item, self._turns.segment())
+
+    def _start_stt(self, item_id: str, audio: Audio) -> None:
+        """A partial transcript of the turn so far, if the CPU is free for it."""
+        busy = self._stt_job is not None and not self._stt_job.future.done()
+        if not self.options.partials or busy or self._llm_jobs or self._responding():
+            return
+        self._partial_at = audio.size
+        self.stats.partials += 1
+        future = asyncio.ensure_future(self._transcribe(audio))
+        self._stt_job = _SttJob(item_id, audio.size, future)
+        future.add_done_callback(lambda f: self._on_partial(item_id, f))
+
+    def _on_partial(self, item_id: str, future: asyncio.Future[str]) -> None:
+        if future.cancelled() or future.exception() is not None or item_id != self._user_item:
+            return  # late, or failed: the final transcript decides (and reports errors)
+        text = future.result().strip()
+        if text.startswith(self._emitted) and len(text) > len(self._emitted):
+            delta = text[len(self._emitted) :]
+            self._emitted = text
+            self._emit(ev.InputTranscriptDelta(item_id, delta))
+
+    # ----------------------------------------------------------------- responses
+
+    def _responding(self) -> bool:
+        return self._response is not None and not self._response.finished
+
+    def _create_response(self, request: cmd.CreateResponse) -> None:
+        if self._responding():
+            self._emit(
+                ev.ModelError(
+                    "a response is already in progress; cancel it or wait for ResponseDone",
+                    code="conversation_already_has_active_response",
+                    event_type="response.create",
+                )
+            )
+            return
+        run = ResponseRun(
+            self._ids("resp"),
+            llm=self.llm,
+            tts=self.tts,
+            dialogue=self._dialogue,
+            emit=self._emit,
+            llm_lane=self._llm_lane,
+            tts_lane=self._tts_lane,
+            ids=self._ids,
+            on_first_audio=self._first_audio,
+        )
+        self._response = run
+        ready = [t for t in self._pending.values() if not t.done()]
+        task = asyncio.create_task(self._run(run, ready, request))
+        self._response_task = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(
+        self, run: ResponseRun, ready: list[asyncio.Task[None]], request: cmd.CreateResponse
+    ) -> None:
+        self._llm_jobs += 1
+        try:
+            await run.run(ready, lambda: self._build(run.response_id, request))
+        finally:
+            self._llm_jobs -= 1
+            if self._response is run:
+                self._response = None
+
+    def _build(self, response_id: str, request: cmd.CreateResponse) -> ResponseRequest:
+        config = self._config
+        assert config is not None
+        if request.context is not None:
+            messages = context_messages(request.context)
+        else:
+            messages = self._dialogue.messages()
+        return ResponseRequest(
+            response_id,
+            request.instructions if request.instructions is not None else config.instructions,
+            messages,
+            () if config.tool_choice == "none" else config.tools,
+            request.max_output_tokens or self.options.max_tokens,
+            audio="audio" in config.modalities,
+            voice=config.voice,
+            output_format=config.output_format,
+        )
+
+    def _cancel_response(self) -> None:
+        run, task = self._response, self._response_task
+        if run is not None and run.cancel() and task is not None:
+            task.cancel()
+
+    def _first_audio(self) -> None:
+        if self._speech_end_at is not None:
+            self.stats.first_audio_s.append(self._clock.now() - self._speech_end_at)
+            self._speech_end_at = None
+
+    # ----------------------------------------------------------------- plumbing
+
+    def _emit(self, event: ev.ModelEvent) -> None:
+        if not self._closed:
+            self._queue.put_nowait(event)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
