@@ -103,8 +103,9 @@ class ScriptedSTT(_Failing):
 
     The engine transcribes a growing segment while the user speaks. A call whose audio
     starts like the previous call's audio (one is a prefix of the other) belongs to the same
-    utterance; any other audio starts the next entry of the script. Give consecutive utterances different audio (another
-    length or tone). An entry that is an exception is raised for that utterance.
+    utterance; any other audio starts the next entry of the script. Give consecutive
+    utterances different audio (another length or tone). An entry that is an exception is
+    raised for that utterance.
 
     Args:
         transcripts: One entry per utterance.
