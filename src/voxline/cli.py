@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from voxline._version import __version__
@@ -31,6 +34,38 @@ def root(
     ),
 ) -> None:
     """voxline: talk to agents that listen, speak, call tools and hand off."""
+
+
+@app.command()
+def chat(
+    scenario: Annotated[
+        str, typer.Option("--scenario", "-s", help="Which built-in scenario to talk to.")
+    ] = "customer_service",
+    backend: Annotated[
+        str, typer.Option("--backend", "-b", help="local (offline engine, no key) or openai.")
+    ] = "local",
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Where scenario data lives (default: $VOXLINE_DATA_DIR)."),
+    ] = None,
+) -> None:
+    """Type to an agent in the terminal; see its replies, handoffs and tool calls.
+
+    Reads one message per line and ends cleanly at the end of input, so it can be piped:
+    `echo "where is my order?" | voxline chat`.
+    """
+    from voxline.backends import create_model
+    from voxline.chat import chat_main
+    from voxline.errors import ConfigurationError
+    from voxline.scenarios import load
+
+    try:
+        chosen = load(scenario, data_dir=data_dir)
+        model = create_model(backend, text_only=True)
+    except ConfigurationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    chat_main(chosen, model)
 
 
 def main() -> None:

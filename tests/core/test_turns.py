@@ -221,3 +221,16 @@ def test_history_messages_skip_system_and_empty_items() -> None:
     assert len(history) == 3
     assert history.get("missing") is None
     assert [i.id for i in history] == ["s", "e", "u"]
+
+
+def test_busy_until_the_turn_and_its_tools_are_done() -> None:
+    h = Harness(AGENT)
+    assert not h.conv.busy
+    h.feed(UserText("hi"))
+    assert h.conv.busy
+    h.feed(reply("hello"))
+    assert not h.conv.busy
+    h.feed(ev.ResponseStarted("r9"))
+    h.feed(inp.RequestResponse())
+    h.feed(ev.ResponseDone("r9"))
+    assert h.conv.busy, "the queued request went out"

@@ -245,3 +245,38 @@ async def test_transport_failures_become_events_and_end_the_stream() -> None:
     assert events[-1] == ev.ConnectionChanged(
         ev.ConnectionState.DISCONNECTED, reason="gave up after 5 attempts"
     )
+
+
+async def test_a_tool_may_answer_with_its_own_typed_error() -> None:
+    from voxline.errors import ToolExecutionError
+
+    @function_tool
+    def picky(code: str) -> str:
+        """Refuses unknown codes."""
+        raise ToolExecutionError(f"no such code {code}", tool_name="picky")
+
+    model = ScriptedRealtimeModel(
+        [on(cmd.CreateResponse, call("picky", {"code": "X"}, call_id="c1"))]
+    )
+    async with RealtimeSession(
+        Agent(name="a", instructions="x", tools=[picky]), model, config=TEXT
+    ) as session:
+        await session.send_text("go")
+        await collect_until(session, se.ToolCallFinished)
+    assert output_of(model, "c1") == {
+        "error": {"type": "ToolExecutionError", "message": "no such code X"}
+    }
+
+
+async def test_until_idle_ends_when_the_turn_is_over() -> None:
+    policy = keyword_guardrail([PolicyRule("never", "X", "y")])
+    agent = Agent(name="a", instructions="x", output_guardrails=[policy])
+    model = ScriptedRealtimeModel([on(cmd.CreateResponse, reply("a fine answer"))])
+    async with RealtimeSession(agent, model, config=TEXT) as session:
+        await session.send_text("hi")
+        events = [e async for e in session.until_idle()]
+        assert isinstance(events[-1], se.UsageUpdated | se.ResponseFinished | se.HistoryItemUpdated)
+        assert not session.busy
+        assert [e async for e in session.until_idle()] == []
+        await model.close()
+        assert [e async for e in session.until_idle()] == []

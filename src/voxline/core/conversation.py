@@ -115,6 +115,15 @@ class Conversation:
         return self._phase
 
     @property
+    def busy(self) -> bool:
+        """True while a response is requested or active, tools run, or a response is queued."""
+        return (
+            self._phase is not ResponsePhase.IDLE
+            or bool(self._pending_calls)
+            or self._followup is not None
+        )
+
+    @property
     def pending_tool_calls(self) -> tuple[str, ...]:
         """Call ids of tools still running."""
         return tuple(self._pending_calls)

@@ -11,7 +11,7 @@ from voxline.agents.tool import serialize_output
 from voxline.core.clock import Clock
 from voxline.core.effects import RunGuardrails, RunTool
 from voxline.core.inputs import GuardrailVerdict, ToolResult
-from voxline.errors import GuardrailError, ToolExecutionError, ToolTimeoutError
+from voxline.errors import GuardrailError, ToolError, ToolExecutionError, ToolTimeoutError
 
 log = logging.getLogger("voxline.session")
 
@@ -44,6 +44,10 @@ async def run_tool(effect: RunTool, clock: Clock) -> ToolResult:
         output, is_error = _error_json(error), True
     except asyncio.CancelledError:
         raise
+    except ToolError as exc:
+        log.info("tool %s answered with %s: %s", tool.name, type(exc).__name__, exc)
+        exc.call_id = effect.call_id
+        output, is_error = json.dumps(exc.to_output()), True
     except Exception as exc:
         log.warning("tool %s raised %s", tool.name, type(exc).__name__, exc_info=exc)
         error = ToolExecutionError(

@@ -91,6 +91,7 @@ class RealtimeSession:
         self._events: asyncio.Queue[se.SessionEvent | _Closed] = asyncio.Queue()
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._changed = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
         self._started = False
         self._closed = False
@@ -138,6 +139,7 @@ class RealtimeSession:
             if self._reader is not None:
                 await asyncio.gather(self._reader, return_exceptions=True)
             self._events.put_nowait(_CLOSED)
+            self._changed.set()
 
     # ----------------------------------------------------------------- app API
 
@@ -176,6 +178,27 @@ class RealtimeSession:
     def __aiter__(self) -> AsyncIterator[se.SessionEvent]:
         return self._iterate()
 
+    async def until_idle(self) -> AsyncIterator[se.SessionEvent]:
+        """Yield events until the agent has finished its turn and every event was read.
+
+        A turn is over when no response is requested or active, no tool or guardrail is
+        running, and no answer is queued. Use this or `async for event in session`, not both
+        at once: they read the same events.
+        """
+        while not self._closed or self.queued_events:
+            if self.queued_events:
+                event = self._events.get_nowait()
+                if isinstance(event, _Closed):
+                    self._events.put_nowait(_CLOSED)
+                    return
+                yield event
+                continue
+            if not self.busy:
+                return
+            self._changed.clear()
+            if self.busy and not self.queued_events:
+                await self._changed.wait()
+
     async def _iterate(self) -> AsyncIterator[se.SessionEvent]:
         while True:
             event = await self._events.get()
@@ -207,6 +230,16 @@ class RealtimeSession:
         return self._graph
 
     @property
+    def busy(self) -> bool:
+        """True while the agent is answering, a tool or guardrail runs, or an answer is queued."""
+        return self._conversation.busy or bool(self._tasks)
+
+    @property
+    def queued_events(self) -> int:
+        """Events produced but not yet read by `async for event in session`."""
+        return self._events.qsize()
+
+    @property
     def closed(self) -> bool:
         return self._closed
 
@@ -221,6 +254,7 @@ class RealtimeSession:
         async with self._lock:
             for output in self._conversation.feed(item):
                 await self._dispatch(output)
+        self._changed.set()
 
     async def _dispatch(self, output: Any) -> None:
         match output:
@@ -250,7 +284,11 @@ class RealtimeSession:
     def _spawn(self, coro: Any) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._changed.set()
 
     async def _tool(self, effect: RunTool) -> None:
         result = await run_tool(effect, self._clock)
@@ -279,3 +317,4 @@ class RealtimeSession:
             if not self._closed:
                 log.info("model event stream ended; the session is over")
                 self._events.put_nowait(_CLOSED)
+                self._changed.set()

@@ -1,0 +1,93 @@
+"""`voxline chat`: a typed conversation with a scenario in the terminal, on any backend."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Callable, Iterable
+
+from voxline.core import session_events as se
+from voxline.core.config import SessionConfig
+from voxline.core.items import Message, Role
+from voxline.models.base import RealtimeModel
+from voxline.scenarios.base import Scenario
+from voxline.session.describe import describe
+from voxline.session.session import RealtimeSession
+
+TEXT_ONLY = SessionConfig(instructions="", modalities=("text",), turn_detection=None)
+
+
+def chat_line(event: se.SessionEvent) -> str | None:
+    """What a person wants to see of an event in a text chat."""
+    match event:
+        case se.HistoryItemUpdated(item=Message(role=Role.ASSISTANT) as msg) if msg.text:
+            flag = f"  [stopped by guardrail: {msg.flag.category}]" if msg.flag else ""
+            return f"{msg.agent or 'agent'}> {msg.text}{flag}"
+        case se.HandoffCompleted() | se.ToolCallStarted() | se.ToolCallFinished():
+            return f"  · {describe(event)}"
+        case se.GuardrailTripped() | se.TriggerFired() | se.ErrorOccurred():
+            return f"  ! {describe(event)}"
+        case _:
+            return None
+
+
+async def _lines_from(stream: Iterable[str]) -> AsyncIterator[str]:
+    iterator = iter(stream)
+    while True:
+        line = await asyncio.to_thread(next, iterator, None)
+        if line is None:
+            return
+        yield line
+
+
+async def run_chat(
+    scenario: Scenario,
+    model: RealtimeModel,
+    lines: AsyncIterator[str],
+    out: Callable[[str], object] = print,
+    *,
+    prompt: Callable[[], object] | None = None,
+) -> RealtimeSession:
+    """Send each line as a user message and print the agent's answer before reading the next.
+
+    Ends cleanly at the end of input, so it can be piped. Returns the closed session (its
+    history and usage stay readable).
+    """
+    session = scenario.session(model, config=TEXT_ONLY)
+    async with session:
+        out(f"[{scenario.title}] talking to {session.agent.name}. End with Ctrl-D.")
+        while True:
+            if prompt is not None:
+                prompt()
+            line = await anext(lines, None)
+            if line is None:
+                break
+            text = line.strip()
+            if not text:
+                continue
+            await session.send_text(text)
+            async for event in session.until_idle():
+                shown = chat_line(event)
+                if shown:
+                    out(shown)
+            if session.closed:
+                break
+    return session
+
+
+def chat_main(scenario: Scenario, model: RealtimeModel) -> None:
+    """Run a chat on stdin/stdout."""
+    interactive = sys.stdin.isatty()
+
+    def show_prompt() -> None:
+        print("you> ", end="", flush=True)
+
+    asyncio.run(
+        run_chat(
+            scenario,
+            model,
+            _lines_from(sys.stdin),
+            print,
+            prompt=show_prompt if interactive else None,
+        )
+    )
