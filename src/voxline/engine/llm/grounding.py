@@ -42,7 +42,7 @@ _DIGIT_WORDS = {
     "nine": "9",
 }
 _REPEAT = {"double": 2, "triple": 3}
-_WORD = re.compile(r"[a-z]+|\d|[^a-z\d\s]")
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d|[@.+_-]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
