@@ -9,6 +9,7 @@ import typer
 
 from voxline._version import __version__
 from voxline.engine.modelfiles.cli import app as models_app
+from voxline.server.cli import serve
 from voxline.testing.runner.cli import run_tests_command
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(models_app, name="models")
+app.command("serve")(serve)
 app.command("test")(run_tests_command)
 
 

@@ -1,0 +1,240 @@
+"""The FastAPI app behind `voxline serve`: REST, the browser bridge and the web UI."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from fastapi import APIRouter, FastAPI, HTTPException, WebSocket
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+
+from voxline import scenarios as builtin
+from voxline._version import __version__
+from voxline.engine.ports import LLM
+from voxline.errors import ConfigurationError, TransportError
+from voxline.scenarios.base import Scenario
+from voxline.server.backends import ModelFactory, ModelHost, backend_for
+from voxline.server.bridge import Connection, serve_bridge
+from voxline.settings import Settings
+
+__all__ = [
+    "BuiltinScenarios",
+    "ClientToken",
+    "ScenarioCatalog",
+    "ScenarioInfo",
+    "ServerState",
+    "create_app",
+]
+
+log = logging.getLogger("voxline.server")
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+"""The static web UI, served at `/`."""
+
+
+class ScenarioCatalog(Protocol):
+    """The scenarios a server offers (the built-in ones unless an app passes its own)."""
+
+    def names(self) -> list[str]:
+        """Every scenario name, in display order."""
+        ...
+
+    def load(self, name: str, *, supervisor: LLM | None = None) -> Scenario:
+        """Build one scenario.
+
+        Raises:
+            ConfigurationError: no scenario has that name.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltinScenarios:
+    """`voxline.scenarios`, with scenario data in `data_dir`."""
+
+    data_dir: Path | None = None
+
+    def names(self) -> list[str]:
+        return builtin.names()
+
+    def load(self, name: str, *, supervisor: LLM | None = None) -> Scenario:
+        return builtin.load(name, data_dir=self.data_dir, supervisor=supervisor)
+
+
+@dataclass(slots=True)
+class ServerState:
+    """Everything the routes share, at `app.state.voxline`.
+
+    Attributes:
+        settings: The process settings.
+        host: The model backend and its loading state.
+        catalog: The scenarios on offer.
+        connections: Open bridge connections by session id.
+    """
+
+    settings: Settings
+    host: ModelHost
+    catalog: ScenarioCatalog
+    connections: dict[str, Connection] = field(default_factory=dict)
+
+
+class ScenarioInfo(BaseModel):
+    """One scenario as `GET /api/scenarios` lists it."""
+
+    name: str
+    title: str
+    description: str
+    start_agent: str
+    agents: list[str]
+    coach: bool = Field(description="Whether it has voice-coach triggers (show the coach panel).")
+    triggers: list[str]
+    auto_respond: bool
+    default: bool
+
+
+class ClientTokenRequest(BaseModel):
+    """Optional body of `POST /api/client-token`."""
+
+    expires_after_s: int = Field(default=600, ge=10, le=7200)
+
+
+class ClientToken(BaseModel):
+    """An ephemeral OpenAI client secret for one browser session."""
+
+    value: str
+    expires_at: int
+    model: str | None
+
+
+def _state(app: FastAPI) -> ServerState:
+    state: ServerState = app.state.voxline
+    return state
+
+
+def _scenario_info(scenario: Scenario, default: str) -> ScenarioInfo:
+    triggers = scenario.triggers.triggers if scenario.triggers is not None else ()
+    return ScenarioInfo(
+        name=scenario.name,
+        title=scenario.title,
+        description=scenario.description,
+        start_agent=scenario.agent.name,
+        agents=[a.name for a in scenario.agents],
+        coach=bool(triggers),
+        triggers=[t.name for t in triggers],
+        auto_respond=scenario.auto_respond,
+        default=scenario.name == default,
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    model_factory: ModelFactory | None = None,
+    catalog: ScenarioCatalog | None = None,
+    routers: Sequence[APIRouter] = (),
+    web_dir: Path | None = WEB_DIR,
+) -> FastAPI:
+    """The voxline server as an ASGI app.
+
+    Args:
+        settings: Process settings (default: read from the environment).
+        model_factory: Makes each conversation's model; None picks the backend from
+            `settings.backend` (`local` loads the offline engine once, at startup).
+        catalog: The scenarios offered (default: the built-in ones in `settings.data_dir`).
+        routers: Extra routes to mount, such as the engine's OpenAI-compatible `/v1/realtime`.
+        web_dir: The static UI served at `/` (skipped when the directory does not exist).
+
+    Raises:
+        ConfigurationError: the settings cannot work (the openai backend without a key).
+    """
+    chosen = settings or Settings()
+    host = ModelHost(backend_for(chosen, model_factory))
+    state = ServerState(chosen, host, catalog or BuiltinScenarios(chosen.data_dir))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warm = asyncio.create_task(host.warm_up(), name="voxline-warm-up")
+        try:
+            yield
+        finally:
+            warm.cancel()
+            await asyncio.gather(warm, return_exceptions=True)
+            for connection in list(state.connections.values()):
+                await connection.session.close()
+
+    app = FastAPI(
+        title="voxline",
+        version=__version__,
+        description="Realtime multi-agent voice agents: REST, the browser bridge and the UI.",
+        lifespan=lifespan,
+    )
+    app.state.voxline = state
+
+    @app.get("/api/scenarios", response_model=list[ScenarioInfo], tags=["api"])
+    async def list_scenarios() -> list[ScenarioInfo]:
+        """The scenarios a browser can pick, with their agents and coach triggers."""
+        found = []
+        for name in state.catalog.names():
+            scenario = await asyncio.to_thread(state.catalog.load, name)
+            found.append(_scenario_info(scenario, state.settings.scenario))
+        return found
+
+    @app.get("/api/health", tags=["api"])
+    async def health() -> dict[str, Any]:
+        """Backend, loaded models and whether the server is ready or still warming up."""
+        return {
+            **host.health(),
+            "version": __version__,
+            "connections": len(state.connections),
+        }
+
+    @app.post("/api/client-token", response_model=ClientToken, tags=["api"])
+    async def client_token(body: ClientTokenRequest | None = None) -> ClientToken:
+        """Mint an ephemeral OpenAI client secret (only with the openai backend and a key)."""
+        return await _mint(state, body or ClientTokenRequest())
+
+    @app.websocket("/ws/session")
+    async def bridge(websocket: WebSocket) -> None:
+        """The browser bridge; see docs/bridge.md."""
+        await serve_bridge(websocket, state)
+
+    for extra in routers:
+        app.include_router(extra)
+    if web_dir is not None and web_dir.is_dir():
+        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
+    return app
+
+
+async def _mint(state: ServerState, body: ClientTokenRequest) -> ClientToken:
+    settings = state.settings
+    if settings.backend != "openai" or state.host.backend.name != "openai":
+        raise HTTPException(
+            status_code=404,
+            detail="client tokens exist only with the openai backend (voxline serve --backend "
+            "openai); this server runs the " + state.host.backend.name + " backend",
+        )
+    key = settings.openai_api_key
+    if key is None:
+        raise HTTPException(status_code=409, detail="no OpenAI API key is configured")
+    from voxline.models.openai import DEFAULT_BASE_URL, DEFAULT_MODEL, mint_client_secret
+
+    model = settings.openai_model or DEFAULT_MODEL
+    try:
+        secret = await mint_client_secret(
+            key.get_secret_value(),
+            model=model,
+            expires_after_s=body.expires_after_s,
+            base_url=settings.openai_base_url or DEFAULT_BASE_URL,
+        )
+    except ConfigurationError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    except TransportError as exc:
+        raise HTTPException(status_code=502, detail=str(exc)) from None
+    log.info("minted a client secret (expires_at=%d)", secret.expires_at)
+    return ClientToken(value=secret.value, expires_at=secret.expires_at, model=model)

@@ -1,0 +1,300 @@
+"""Model backends for the server: heavy models load once per process, models per connection."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from voxline.engine.ports import LLM, STT, TTS, VAD
+from voxline.errors import ConfigurationError
+from voxline.models.base import RealtimeModel
+from voxline.scenarios.base import Scenario
+from voxline.settings import Settings
+
+__all__ = [
+    "Backend",
+    "BackendState",
+    "FactoryBackend",
+    "LocalBackend",
+    "ModelFactory",
+    "ModelHost",
+    "OpenAIBackend",
+    "SharedComponents",
+    "backend_for",
+    "load_default_components",
+]
+
+log = logging.getLogger("voxline.server")
+
+ModelFactory = Callable[[Scenario], RealtimeModel]
+"""Makes the model of one conversation (one browser connection) for a scenario."""
+
+Progress = Callable[[str], None]
+"""Receives one line of loading progress."""
+
+
+class Backend(Protocol):
+    """Where a server's models come from."""
+
+    @property
+    def name(self) -> str:
+        """`local`, `openai`, or the name a test gives its factory."""
+        ...
+
+    def warm_up(self, progress: Progress) -> None:
+        """Load what every connection shares (blocking; runs once in a worker thread).
+
+        Raises:
+            VoxlineError: a model is missing or cannot load; the message says how to fix it.
+        """
+        ...
+
+    def create_model(self, scenario: Scenario) -> RealtimeModel:
+        """A fresh model for one conversation (cheap: shared parts were loaded in warm_up)."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """What is loaded, for `/api/health`; never secrets."""
+        ...
+
+    def supervisor(self) -> LLM | None:
+        """A text model for scenarios that consult one (chat_supervisor), if the backend has it."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FactoryBackend:
+    """A backend around a plain ModelFactory (tests, embedding apps): nothing to warm up."""
+
+    factory: ModelFactory
+    name: str = "custom"
+
+    def warm_up(self, progress: Progress) -> None:
+        progress("using the injected model factory; nothing to load")
+
+    def create_model(self, scenario: Scenario) -> RealtimeModel:
+        return self.factory(scenario)
+
+    def describe(self) -> dict[str, Any]:
+        return {"models": []}
+
+    def supervisor(self) -> LLM | None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class SharedComponents:
+    """The offline engine's parts that every conversation shares (thread-safe ones).
+
+    Attributes:
+        stt: Speech to text (moonshine is safe for concurrent calls).
+        llm: The language model (llama.cpp calls are serialised inside it).
+        tts: Text to speech.
+        make_vad: Makes one VAD per conversation: a VAD carries per-stream state.
+    """
+
+    stt: STT
+    llm: LLM
+    tts: TTS
+    make_vad: Callable[[], VAD]
+
+
+def load_default_components(progress: Progress) -> SharedComponents:
+    """Load silero VAD, the best installed STT and TTS, and the llama.cpp model.
+
+    Raises:
+        ModelFileError: a component or the language model is not installed.
+        ConfigurationError: llama-cpp-python is missing.
+    """
+    from voxline.engine.components import create_stt, create_tts, create_vad
+    from voxline.engine.llm.llama import LlamaCppLLM
+
+    progress("loading voice activity detection (silero)")
+    create_vad()
+    progress("loading speech to text")
+    stt = create_stt()
+    progress(f"speech to text ready: {type(stt).__name__}")
+    progress("loading text to speech")
+    tts = create_tts()
+    progress(f"text to speech ready: {type(tts).__name__}")
+    progress("loading the language model (llama.cpp, about 1 GB)")
+    llm = LlamaCppLLM()
+    progress(f"language model ready: {llm.model_path.name}")
+    return SharedComponents(stt=stt, llm=llm, tts=tts, make_vad=create_vad)
+
+
+class LocalBackend:
+    """The embedded offline engine: STT, TTS and the LLM load once; each conversation gets
+    its own LocalRealtimeModel and VAD on top of them.
+
+    Args:
+        load: Loads the shared components (tests pass fakes).
+    """
+
+    name = "local"
+
+    def __init__(
+        self, load: Callable[[Progress], SharedComponents] = load_default_components
+    ) -> None:
+        self._load = load
+        self._parts: SharedComponents | None = None
+
+    def warm_up(self, progress: Progress) -> None:
+        self._parts = self._load(progress)
+
+    def create_model(self, scenario: Scenario) -> RealtimeModel:
+        from voxline.engine.local_model import LocalRealtimeModel
+
+        parts = self._parts
+        if parts is None:
+            raise ConfigurationError("the offline engine is still loading; try again shortly")
+        return LocalRealtimeModel(parts.make_vad(), parts.stt, parts.llm, parts.tts)
+
+    def describe(self) -> dict[str, Any]:
+        parts = self._parts
+        if parts is None:
+            return {"models": []}
+        names = [type(parts.stt).__name__, type(parts.llm).__name__, type(parts.tts).__name__]
+        return {"models": names}
+
+    def supervisor(self) -> LLM | None:
+        return None if self._parts is None else self._parts.llm
+
+
+class OpenAIBackend:
+    """The OpenAI Realtime API; the key stays on the server.
+
+    Raises:
+        ConfigurationError: no OpenAI API key is configured.
+    """
+
+    name = "openai"
+
+    def __init__(self, settings: Settings) -> None:
+        if settings.openai_api_key is None:
+            raise ConfigurationError(
+                "the openai backend needs an API key: export OPENAI_API_KEY (or "
+                "VOXLINE_OPENAI_API_KEY), or use --backend local"
+            )
+        self._settings = settings
+
+    def warm_up(self, progress: Progress) -> None:
+        progress("OpenAI realtime backend: nothing to load")
+
+    def create_model(self, scenario: Scenario) -> RealtimeModel:
+        from voxline.models.openai import from_env
+
+        key = self._settings.openai_api_key
+        assert key is not None  # checked in __init__
+        options: dict[str, Any] = {"api_key": key.get_secret_value()}
+        if self._settings.openai_base_url:
+            options["base_url"] = self._settings.openai_base_url
+        if self._settings.openai_model:
+            options["model"] = self._settings.openai_model
+        return from_env(**options)
+
+    def describe(self) -> dict[str, Any]:
+        return {"models": [self._settings.openai_model or "default realtime model"]}
+
+    def supervisor(self) -> LLM | None:
+        return None
+
+
+def backend_for(settings: Settings, model_factory: ModelFactory | None = None) -> Backend:
+    """The backend `settings` ask for, or one around `model_factory` when given.
+
+    Raises:
+        ConfigurationError: the openai backend without an API key.
+    """
+    if model_factory is not None:
+        return FactoryBackend(model_factory)
+    if settings.backend == "openai":
+        return OpenAIBackend(settings)
+    return LocalBackend()
+
+
+class BackendState(StrEnum):
+    """Where the server is in loading its models."""
+
+    WARMING = "warming"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class ModelHost:
+    """Warms a backend up once (off the event loop) and hands out models when it is ready."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.state = BackendState.WARMING
+        self.error: str | None = None
+        self.progress: list[str] = []
+        self.load_seconds: float | None = None
+        self._done = asyncio.Event()
+
+    def _note(self, line: str) -> None:
+        self.progress.append(line)
+        log.info("%s", line, extra={"backend": self.backend.name})
+
+    async def warm_up(self) -> None:
+        """Load the backend's shared models in a worker thread; never raises."""
+        started = time.perf_counter()
+        try:
+            await asyncio.to_thread(self.backend.warm_up, self._note)
+        except Exception as exc:  # noqa: BLE001  # any loader failure must show in /api/health
+            self.state, self.error = BackendState.FAILED, str(exc) or type(exc).__name__
+            log.error("the %s backend failed to load: %s", self.backend.name, self.error)
+        else:
+            self.state = BackendState.READY
+            self.load_seconds = time.perf_counter() - started
+            log.info("the %s backend is ready (%.1f s)", self.backend.name, self.load_seconds)
+        finally:
+            self._done.set()
+
+    async def wait_ready(self) -> None:
+        """Wait for warm-up to end.
+
+        Raises:
+            ConfigurationError: warm-up failed; the message says why.
+        """
+        await self._done.wait()
+        if self.state is BackendState.FAILED:
+            raise ConfigurationError(
+                f"the {self.backend.name} backend is unavailable: {self.error}"
+            )
+
+    @property
+    def ready(self) -> bool:
+        """True once the shared models are loaded."""
+        return self.state is BackendState.READY
+
+    def create_model(self, scenario: Scenario) -> RealtimeModel:
+        """A new model for one conversation.
+
+        Raises:
+            ConfigurationError: the backend is not ready, or cannot make a model.
+        """
+        if not self.ready:
+            raise ConfigurationError(f"the {self.backend.name} backend is not ready")
+        return self.backend.create_model(scenario)
+
+    def supervisor(self) -> LLM | None:
+        """The backend's text model for supervisor scenarios, once ready."""
+        return self.backend.supervisor() if self.ready else None
+
+    def health(self) -> dict[str, Any]:
+        """The `/api/health` body."""
+        return {
+            "status": "ready" if self.state is BackendState.READY else self.state.value,
+            "ready": self.state is BackendState.READY,
+            "backend": self.backend.name,
+            "error": self.error,
+            "progress": list(self.progress[-10:]),
+            "load_seconds": self.load_seconds,
+            **self.backend.describe(),
+        }
