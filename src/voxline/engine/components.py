@@ -24,6 +24,7 @@ __all__ = [
     "create_stt",
     "create_tts",
     "create_vad",
+    "describe_components",
     "package_dir",
     "package_file",
 ]
@@ -254,3 +255,17 @@ def available(*, load: bool = False) -> tuple[ComponentStatus, ...]:
                 detail = str(exc)
         statuses.append(ComponentStatus(kind, name, True, loaded, detail, licence))
     return tuple(statuses)
+
+
+def describe_components(*, load: bool = False) -> list[str]:
+    """One line per component for `voxline models list`: kind, name, state, path or fix."""
+    lines: list[str] = []
+    for status in available(load=load):
+        if not status.installed:
+            state = "missing"
+        elif status.loaded is None:
+            state = "installed"
+        else:
+            state = "loads" if status.loaded else "BROKEN"
+        lines.append(f"{status.kind:<3} {status.name:<12} {state:<9} {status.detail}")
+    return lines

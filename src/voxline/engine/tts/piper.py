@@ -99,9 +99,10 @@ class PiperTTS:
             ModelFileError: piper-tts or the voice is missing, or the voice cannot load.
         """
         path = Path(model_path) if model_path is not None else joe_voice_path()
-        self._voice = _load(path, threads or min(2, os.cpu_count() or 1))
+        self.piper_voice: PiperVoice = _load(path, threads or min(2, os.cpu_count() or 1))
+        """The loaded voice, shared by every PiperTTS of the same file and thread count."""
         self.model_path = path
-        self.sample_rate: int = int(self._voice.config.sample_rate)
+        self.sample_rate: int = int(self.piper_voice.config.sample_rate)
         self.length_scale = length_scale
 
     def synthesize(self, text: str, *, voice: str | None = None) -> Iterator[Audio]:
@@ -114,10 +115,10 @@ class PiperTTS:
         """
         from piper import SynthesisConfig
 
-        speakers = self._voice.config.speaker_id_map
+        speakers = self.piper_voice.config.speaker_id_map
         settings = SynthesisConfig(
             speaker_id=speakers.get(voice) if voice is not None else None,
             length_scale=self.length_scale,
         )
-        for chunk in self._voice.synthesize(text, syn_config=settings):
+        for chunk in self.piper_voice.synthesize(text, syn_config=settings):
             yield np.ascontiguousarray(chunk.audio_float_array, dtype=np.float32)
