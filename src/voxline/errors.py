@@ -15,6 +15,7 @@
     ├── HandoffError              a handoff to an unknown agent or to the active agent itself
     ├── GuardrailError            a guardrail itself failed (not a tripwire: a crash)
     ├── ProtocolError             a malformed, unknown or out-of-order event
+    │   └── InvalidRequestError   a client's request a server cannot carry out (`param` says where)
     └── TransportError            the connection to the model failed or dropped
         └── ConnectionClosedError the connection closed and could not be restored
 
@@ -34,6 +35,7 @@ __all__ = [
     "GuardrailError",
     "HandoffError",
     "InputError",
+    "InvalidRequestError",
     "ModelFileError",
     "ProtocolError",
     "SessionStateError",
@@ -134,6 +136,25 @@ class ProtocolError(VoxlineError):
         self.event_type = event_type
         self.code = code
         self.raw = raw
+
+
+class InvalidRequestError(ProtocolError):
+    """A client's request that a server cannot carry out: a bad value or a missing feature.
+
+    Raised by voxline's own `/v1/realtime` endpoint; `param` names the offending field
+    (such as `session.tools[0].type`), as the `error` event's `param` does.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        event_type: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+    ) -> None:
+        super().__init__(message, event_type=event_type, code=code)
+        self.param = param
 
 
 class TransportError(VoxlineError):
