@@ -85,7 +85,12 @@ def install(
 
 
 @app.command("list")
-def list_models() -> None:
+def list_models(
+    load: Annotated[
+        bool,
+        typer.Option("--load", help="Also hash the model and try loading every component."),
+    ] = False,
+) -> None:
     """Show which model files are installed and loadable."""
     model = DEFAULT_LLM
     status = model_status(model)
@@ -105,14 +110,19 @@ def list_models() -> None:
     else:
         if override is not None:
             typer.echo(f"  {ENV_LLM_MODEL} overrides it: {override}")
-    _list_components()
+    if load:
+        try:
+            typer.echo(f"  loadable:        {resolve_llm_model()} (sha256 verified)")
+        except ModelFileError as exc:
+            typer.echo(f"  loadable:        no: {exc}")
+    _list_components(load)
 
 
 def _env_override() -> bool:
     return bool(os.environ.get(ENV_LLM_MODEL))
 
 
-def _list_components() -> None:
+def _list_components(load: bool) -> None:
     """Audio components (VAD, STT, TTS), when the engine's component registry is present."""
     if importlib.util.find_spec(_COMPONENTS_MODULE) is None:
         return
@@ -121,7 +131,7 @@ def _list_components() -> None:
     if not callable(describe):
         return
     typer.echo("Audio components:")
-    for line in describe():
+    for line in describe(load=load):
         typer.echo(f"  {line}")
 
 
