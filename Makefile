@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@# offline audio: espeak-ng (fallback TTS) and real English recordings for the STT tests
-	command -v espeak-ng >/dev/null && test -d /usr/share/pocketsphinx/test/data || \
-		{ apt-get update -qq && apt-get install -y -qq espeak-ng pocketsphinx-testdata; }
+	command -v espeak-ng >/dev/null && command -v sox >/dev/null && command -v chromium >/dev/null \
+		&& test -d /usr/share/pocketsphinx/test/data || \
+		{ apt-get update -qq && apt-get install -y -qq espeak-ng sox chromium pocketsphinx-testdata; }
 	@# llama-cpp-python compiles llama.cpp (~9 min on 2 cores; pip caches the wheel).
 	@# GGML_NATIVE=OFF: a portable build, not tuned to (and crashing on) other CPUs.
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install --quiet -e ".[local,piper]"
