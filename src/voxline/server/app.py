@@ -19,7 +19,7 @@ from voxline._version import __version__
 from voxline.engine.ports import LLM
 from voxline.errors import ConfigurationError, TransportError
 from voxline.scenarios.base import Scenario
-from voxline.server.backends import ModelFactory, ModelHost, backend_for
+from voxline.server.backends import Backend, ModelFactory, ModelHost, backend_for
 from voxline.server.bridge import Connection, serve_bridge
 from voxline.settings import Settings
 
@@ -136,6 +136,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     model_factory: ModelFactory | None = None,
+    backend: Backend | None = None,
     catalog: ScenarioCatalog | None = None,
     routers: Sequence[APIRouter] = (),
     web_dir: Path | None = WEB_DIR,
@@ -146,6 +147,8 @@ def create_app(
         settings: Process settings (default: read from the environment).
         model_factory: Makes each conversation's model; None picks the backend from
             `settings.backend` (`local` loads the offline engine once, at startup).
+        backend: A whole Backend (shared models loaded at startup, one model per
+            conversation); takes precedence over `model_factory`.
         catalog: The scenarios offered (default: the built-in ones in `settings.data_dir`).
         routers: Extra routes to mount, such as the engine's OpenAI-compatible `/v1/realtime`.
         web_dir: The static UI served at `/` (skipped when the directory does not exist).
@@ -154,7 +157,7 @@ def create_app(
         ConfigurationError: the settings cannot work (the openai backend without a key).
     """
     chosen = settings or Settings()
-    host = ModelHost(backend_for(chosen, model_factory))
+    host = ModelHost(backend or backend_for(chosen, model_factory))
     state = ServerState(chosen, host, catalog or BuiltinScenarios(chosen.data_dir))
 
     @asynccontextmanager

@@ -67,6 +67,8 @@ class Outbox:
         self._congested = False
         self._ready = asyncio.Event()
         self._closed = False
+        self.slowed = asyncio.Event()
+        """Set the first time the browser fell behind and audio was dropped."""
 
     def __len__(self) -> int:
         return len(self._frames)
@@ -141,6 +143,7 @@ class Outbox:
         if not self._congested:
             self._congested = True
             self.stats.slow_consumer_errors += 1
+            self.slowed.set()
             self._append(
                 wire.error(
                     "slow_consumer",
