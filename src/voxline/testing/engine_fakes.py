@@ -7,6 +7,7 @@ Synthetic audio stands in for speech: a tone is "speech", zeros are silence. `to
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -292,8 +293,5 @@ def _outputs(part: str | ToolChoice) -> Iterator[LLMOutput]:
     if isinstance(part, ToolChoice):
         yield part
         return
-    words = part.split(" ")
-    for i, word in enumerate(words):
-        text = word if i == len(words) - 1 else f"{word} "
-        if text:
-            yield TextChunk(text)
+    for word in re.findall(r"\s*\S+\s*", part) or ([part] if part else []):
+        yield TextChunk(word)
