@@ -11,6 +11,7 @@ import pytest
 from voxline.engine.audio import read_wav, resample
 from voxline.engine.ports import STT
 from voxline.engine.stt import MoonshineSTT, PocketSphinxSTT, word_error_rate
+from voxline.engine.stt.ortconvert import cache_dir, optimized_model
 from voxline.errors import AudioFormatError, ModelFileError
 
 pytestmark = pytest.mark.slow
@@ -108,3 +109,24 @@ def test_pocketsphinx_hears_nothing_in_silence(pocketsphinx: PocketSphinxSTT) ->
 def test_pocketsphinx_bad_model_settings_are_model_file_errors(tmp_path: Path) -> None:
     with pytest.raises(ModelFileError, match="could not load"):
         PocketSphinxSTT(hmm=str(tmp_path))
+
+
+def test_optimized_and_shipped_models_agree(moonshine: MoonshineSTT) -> None:
+    (path,) = LIBRIVOX.glob("*-0880.wav")
+    audio = read_wav(path).samples
+    shipped = MoonshineSTT(optimize=False)  # the ORT-format files as they are: slow
+    assert shipped.transcribe(audio) == moonshine.transcribe(audio)
+
+
+def test_conversion_falls_back_on_unreadable_files(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.ort"
+    junk.write_bytes(b"junk")
+    assert optimized_model(junk, cache=tmp_path / "cache") is None
+
+
+def test_the_cache_directory_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOXLINE_CACHE_DIR", "/srv/cache")
+    assert cache_dir() == Path("/srv/cache")
+    monkeypatch.delenv("VOXLINE_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
+    assert cache_dir() == Path("/xdg/voxline")
