@@ -55,6 +55,7 @@ export class App {
     this.scenarios = [];
     this.coachSynced = false;
     this.coachRestart = false;
+    this.lastError = null;
     this.bind();
   }
 
@@ -208,6 +209,7 @@ export class App {
       pushToTalk: this.prefs.get("pushToTalk"),
     });
     this.coachSynced = false;
+    this.lastError = null;
     this.connection.connect(url);
   }
 
@@ -240,7 +242,8 @@ export class App {
       this.session = null;
       this.resetSpeech();
       if (info.fatal) {
-        this.showError(`The server refused the conversation (${info.code}): ${info.reason || "see the log"}`);
+        const why = this.lastError ?? (info.reason || `close code ${info.code}`);
+        this.showError(`The server refused the conversation: ${why}`);
         this.audio.close();
       }
     }
@@ -303,7 +306,8 @@ export class App {
         if (event.coach) this.coach.fill(event.coach);
         return this.coach.setStatus("Applied: the coach starts a new conversation with them.");
       case "error":
-        return this.showError(`${event.code ?? "error"}: ${event.message ?? "(no message)"}`);
+        this.lastError = `${event.message ?? "(no message)"} (${event.code ?? "error"})`;
+        return this.showError(this.lastError);
       default:
         return undefined; // connection, response.finished, usage, pong: the log shows them
     }

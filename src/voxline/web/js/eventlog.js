@@ -2,6 +2,7 @@
 // to its JSON, filterable, capped. Binary audio frames are counted on one line per burst.
 
 import { bytes, clockTime } from "./format.js";
+import { StickToBottom } from "./scroll.js";
 
 const ARROW = { in: "\u2193", out: "\u2191" };
 const LABEL = { in: "server \u2192 page", out: "page \u2192 server" };
@@ -21,6 +22,7 @@ export class EventLog {
     this.filter = "";
     this.total = 0;
     this.bursts = { in: null, out: null };
+    this.scroll = new StickToBottom(list.parentElement);
   }
 
   entry(dir, type, search) {
@@ -29,13 +31,11 @@ export class EventLog {
     li.dataset.type = type;
     li.dataset.search = search.toLowerCase();
     li.hidden = !this.matches(li);
-    const box = this.list.parentElement;
-    const stick = !box || box.scrollHeight - box.scrollTop - box.clientHeight < 60;
     this.list.append(li);
     this.total += 1;
     while (this.list.children.length > this.cap) this.list.firstElementChild.remove();
     this.counter.textContent = String(this.list.children.length);
-    if (stick && box) box.scrollTop = box.scrollHeight;
+    this.scroll.changed();
     return li;
   }
 

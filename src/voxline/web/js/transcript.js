@@ -2,6 +2,7 @@
 // handoffs, tool calls, triggers and guardrails. Capped so long conversations stay smooth.
 
 import { clockTime, duration, prettyJson } from "./format.js";
+import { StickToBottom } from "./scroll.js";
 
 const HANDOFF_PREFIX = "transfer_to_";
 
@@ -27,12 +28,11 @@ export class Transcript {
     this.tools = new Map(); // call id -> {li, state, args, result}
     this.hidden = 0;
     this.lastCrumb = "";
+    this.scroll = new StickToBottom(list.parentElement, 80);
   }
 
   /** Append an entry, keeping the list within the cap and the view scrolled to the end. */
   add(li) {
-    const box = this.list.parentElement;
-    const stick = !box || box.scrollHeight - box.scrollTop - box.clientHeight < 80;
     this.list.append(li);
     while (this.list.children.length > this.cap) {
       const first = this.list.firstElementChild;
@@ -47,7 +47,7 @@ export class Transcript {
         `${this.hidden} earlier entr${this.hidden === 1 ? "y is" : "ies are"} hidden ` +
         `to keep the page fast (the last ${this.cap} are shown).`;
     }
-    if (stick && box) box.scrollTop = box.scrollHeight;
+    this.scroll.changed();
     return li;
   }
 
@@ -95,6 +95,7 @@ export class Transcript {
       entry.li.classList.remove("pending");
     }
     entry.text.textContent += delta;
+    this.scroll.changed();
   }
 
   /** A tool call started (from `tool.started` or a `function_call` history item). */
