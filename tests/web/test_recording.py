@@ -58,7 +58,8 @@ def test_recording_downloads_a_wav_with_microphone_and_agent(
     expect(page.locator("#st-recording")).to_be_hidden()
 
     data = Path(download.path()).read_bytes()
-    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    assert data[:4] == b"RIFF"
+    assert data[8:12] == b"WAVE"
     with wave.open(io.BytesIO(data)) as wav:
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, rate)
         frames = wav.readframes(wav.getnframes())

@@ -76,6 +76,8 @@ def test_screenshot(browser: Browser, server: LiveServer, tmp_path: Path, size: 
         assert overflow <= 0, f"the page scrolls sideways at {width}px"
         for control in ("#connect", "#text-input", "#send", "#interrupt"):
             box = page.locator(control).bounding_box()
-            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+            assert box is not None
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= width
     finally:
         context.close()
