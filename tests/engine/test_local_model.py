@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 import pytest
@@ -14,7 +14,7 @@ from voxline.core.config import AudioFormat, SemanticVAD, ServerVAD, SessionConf
 from voxline.core.ids import CountingIds
 from voxline.core.items import Message, Role
 from voxline.engine.local_model import EngineOptions, LocalRealtimeModel
-from voxline.engine.ports import ToolChoice
+from voxline.engine.ports import ChatMessage, LLMOutput, ToolChoice
 from voxline.errors import ConfigurationError, SessionStateError, TransportError
 from voxline.testing.engine_fakes import (
     HOLD,
@@ -443,3 +443,54 @@ async def test_turn_detection_settings_are_followed() -> None:
     await e.until(ev.SpeechStopped)  # 250 ms of silence ends the turn (500 ms would not)
     await e.until(ev.ResponseDone)
     await e.close()
+
+
+class CountingLLM:
+    """Wraps an LLM and records the most generate calls ever running at once."""
+
+    def __init__(self, inner: ScriptedLLM) -> None:
+        self.inner = inner
+        self.running = 0
+        self.most = 0
+
+    def prepare(self, instructions: str, tools: Sequence[ToolSpec]) -> None:
+        self.inner.prepare(instructions, tools)
+
+    def generate(
+        self,
+        instructions: str,
+        messages: Sequence[ChatMessage],
+        tools: Sequence[ToolSpec],
+        *,
+        max_tokens: int | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Iterator[LLMOutput]:
+        self.running += 1
+        self.most = max(self.most, self.running)
+        try:
+            yield from self.inner.generate(
+                instructions, messages, tools, max_tokens=max_tokens, should_stop=should_stop
+            )
+        finally:
+            self.running -= 1
+
+
+async def test_models_sharing_one_llm_take_turns() -> None:
+    shared = CountingLLM(ScriptedLLM([["First reply. Still", HOLD, " going."], "Second reply."]))
+    a, b = Engine(), Engine()
+    for e in (a, b):
+        e.model = LocalRealtimeModel(e.vad, e.stt, shared, e.tts, ids=CountingIds())
+        e._events = e.model.events().__aiter__()
+        await e.start()
+    await a.send(cmd.AddMessage("m1", Role.USER, "one"), cmd.CreateResponse())
+    await a.until(ev.OutputTextDelta)
+    await b.send(cmd.AddMessage("m1", Role.USER, "two"), cmd.CreateResponse())
+    await b.until(ev.ResponseStarted)
+    shared.inner.release()
+    first = await a.until(ev.ResponseDone)
+    second = await b.until(ev.ResponseDone)
+    assert of(first, ev.OutputItemDone)[0].text == "First reply. Still going."
+    assert of(second, ev.OutputItemDone)[0].text == "Second reply."
+    assert shared.most == 1
+    await a.close()
+    await b.close()

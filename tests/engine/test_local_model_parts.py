@@ -1,4 +1,4 @@
-"""The engine's pure parts: the spoken timeline, the dialogue memory and the input buffer."""
+"""The engine's parts: spoken timeline, dialogue memory, input buffer, component locks."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 
 from voxline.core.config import SemanticVAD, ServerVAD
 from voxline.core.items import Message, Role
+from voxline.engine.locks import component_lock
 from voxline.engine.memory import Dialogue, context_messages
 from voxline.engine.ports import Audio, ChatMessage
 from voxline.engine.spoken import SpokenText
@@ -19,7 +20,7 @@ from voxline.engine.turns import (
     turn_settings,
 )
 from voxline.errors import ProtocolError
-from voxline.testing.engine_fakes import quiet, tone
+from voxline.testing.engine_fakes import ScriptedSTT, quiet, tone
 
 RATE = 16_000
 
@@ -209,3 +210,22 @@ def test_push_to_talk_only_buffers() -> None:
     feed(turns, tone(300, rate=RATE))
     turns.clear()
     assert turns.take().size == 0
+
+
+# ----------------------------------------------------------------- component locks
+
+
+class Slotted:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def test_each_component_has_one_lock_shared_by_every_model() -> None:
+    stt, other = ScriptedSTT([]), ScriptedSTT([])
+    assert component_lock(stt) is component_lock(stt)
+    assert component_lock(stt) is not component_lock(other)
+    slotted = Slotted("no weakrefs")
+    assert component_lock(slotted) is component_lock(slotted)
+    assert component_lock(slotted) is not component_lock(Slotted("another"))

@@ -14,7 +14,7 @@ import numpy as np
 from voxline.core import commands as cmd
 from voxline.core import events as ev
 from voxline.core.clock import Clock, SystemClock
-from voxline.core.config import AudioFormat, SessionConfig
+from voxline.core.config import AudioFormat, SessionConfig, ToolSpec
 from voxline.core.ids import IdFactory, random_id
 from voxline.engine.audio import (
     WIRE_SAMPLE_RATE,
@@ -24,6 +24,7 @@ from voxline.engine.audio import (
     pcm16_to_float,
     resample,
 )
+from voxline.engine.locks import component_lock
 from voxline.engine.memory import Dialogue, context_messages
 from voxline.engine.pipeline import ResponseRequest, ResponseRun
 from voxline.engine.ports import LLM, STT, TTS, VAD, Audio
@@ -89,7 +90,8 @@ class LocalRealtimeModel:
     that stream text and audio sentence by sentence, tool calls, barge-in that cancels the
     response at once, and truncation that keeps the model's memory to what was heard.
 
-    STT, LLM and TTS run on one worker thread each, never on the event loop; the VAD is
+    STT, LLM and TTS run on one worker thread each, never on the event loop, and models that
+    share a component (one per conversation on a server) take turns with it; the VAD is
     cheap and scores frames inline. Partial transcripts are skipped while the LLM works (2
     CPU cores). A failing component becomes a ModelError event and the call goes on.
     Token usage is approximate (characters / 4).
@@ -253,10 +255,14 @@ class LocalRealtimeModel:
     async def _prepare(self, config: SessionConfig) -> None:
         tools = () if config.tool_choice == "none" else config.tools
         try:
-            await self._on_llm_lane(lambda: self.llm.prepare(config.instructions, tools))
+            await self._on_llm_lane(lambda: self._locked_prepare(config.instructions, tools))
         except Exception as exc:
             log.exception("LLM prepare failed")
             self._emit(ev.ModelError(f"preparing the agent failed: {exc}", code="llm_failed"))
+
+    def _locked_prepare(self, instructions: str, tools: tuple[ToolSpec, ...]) -> None:
+        with component_lock(self.llm):
+            self.llm.prepare(instructions, tools)
 
     async def _on_llm_lane(self, work: Callable[[], None]) -> None:
         self._llm_jobs += 1
@@ -381,7 +387,8 @@ class LocalRealtimeModel:
         """Runs on the STT lane."""
         if self.stt.sample_rate != self.vad.sample_rate:
             audio = resample(audio, self.vad.sample_rate, self.stt.sample_rate)
-        return self.stt.transcribe(audio)
+        with component_lock(self.stt):
+            return self.stt.transcribe(audio)
 
     def _maybe_partial(self) -> None:
         if not self._turns.voiced or self._user_item is None:

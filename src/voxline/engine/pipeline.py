@@ -1,8 +1,8 @@
 """One response of the offline engine: LLM tokens -> text deltas -> sentences -> TTS -> audio.
 
 The LLM and the TTS each run on their own single worker thread (a "lane"), so the first
-sentence is being spoken while the next is still being generated, and no component is ever
-called from two threads at once. Events are emitted on the event loop only.
+sentence is being spoken while the next is still being generated; a lock per component keeps
+models that share one from calling it at once. Events are emitted on the event loop only.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from voxline.engine.audio import (
     float_to_mulaw,
     float_to_pcm16,
 )
+from voxline.engine.locks import component_lock
 from voxline.engine.memory import Dialogue
 from voxline.engine.ports import LLM, TTS, Audio, ChatMessage, TextChunk, ToolChoice
 from voxline.engine.spoken import SpokenText
@@ -185,20 +186,21 @@ class ResponseRun:
             except RuntimeError:  # the loop closed under us: nobody is listening
                 self._stop.set()
 
-        if self._stop.is_set():
-            put(_End())
-            return
         try:
-            for output in self._llm.generate(
-                r.instructions,
-                r.messages,
-                r.tools,
-                max_tokens=r.max_tokens,
-                should_stop=self._stop.is_set,
-            ):
-                if self._stop.is_set():
-                    break
-                put(output)
+            with component_lock(self._llm):
+                if self._stop.is_set():  # cancelled while another response held the LLM
+                    put(_End())
+                    return
+                for output in self._llm.generate(
+                    r.instructions,
+                    r.messages,
+                    r.tools,
+                    max_tokens=r.max_tokens,
+                    should_stop=self._stop.is_set,
+                ):
+                    if self._stop.is_set():
+                        break
+                    put(output)
         except Exception as exc:
             log.exception("LLM generation failed")
             put(_Failed(exc))
@@ -288,11 +290,11 @@ class ResponseRun:
         fmt = self._req.output_format
         rate = WIRE_SAMPLE_RATE if fmt is AudioFormat.PCM16 else 8_000
         resampler = StreamResampler(self._tts.sample_rate, rate)
-        chunks = self._tts.synthesize(text, voice=self._req.voice)
-        for chunk in chunks:
-            if self._stop.is_set():
-                return
-            self._deliver(loop, item_id, spoken, index, resampler.process(chunk), rate)
+        with component_lock(self._tts):
+            for chunk in self._tts.synthesize(text, voice=self._req.voice):
+                if self._stop.is_set():
+                    return
+                self._deliver(loop, item_id, spoken, index, resampler.process(chunk), rate)
         self._deliver(loop, item_id, spoken, index, resampler.flush(), rate)
         loop.call_soon_threadsafe(spoken.finish, index)
 
