@@ -27,7 +27,7 @@ class Reader:
         self.events.append(event)
         return event
 
-    async def until(self, kind: str, **fields: Any) -> OpenAIModel:
+    async def until(self, kind: str, *, timeout_s: float = TIMEOUT_S, **fields: Any) -> OpenAIModel:
         """Read until an event of type `kind` (with these field values) arrives; return it."""
 
         async def run() -> OpenAIModel:
@@ -39,7 +39,7 @@ class Reader:
                     return event
 
         try:
-            return await asyncio.wait_for(run(), TIMEOUT_S)
+            return await asyncio.wait_for(run(), timeout_s)
         except TimeoutError:
             seen = ", ".join(self.types()[-30:])
             raise AssertionError(f"no {kind} {fields or ''} arrived; last seen: {seen}") from None
