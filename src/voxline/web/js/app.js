@@ -76,6 +76,7 @@ export class App {
     };
     this.audio.onFrame = (pcm) => {
       if (this.connection.sendAudio(pcm)) {
+        this.stats.timings.firstMicFrameMs ??= performance.now();
         this.stats.micFramesSent += 1;
         this.stats.micBytesSent += pcm.byteLength;
       }
@@ -153,7 +154,7 @@ export class App {
   async loadScenarios() {
     const select = $("scenario");
     try {
-      const response = await fetch("/api/scenarios", { headers: { accept: "application/json" } });
+      const response = await fetch("/api/scenarios"); // preloaded by index.html
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       this.scenarios = scenarioList(await response.json());
       if (this.scenarios.length === 0) throw new Error("the list is empty");
