@@ -28,13 +28,12 @@ class Engines:
 
     Attributes:
         transcripts: What the fake STT hears, utterance by utterance, over all connections.
-        turns: What the scripted LLM says, one turn per response, over all connections.
-        llm: The one scripted LLM (so a test sees every call it got).
+        llm: The scripted LLM every connection shares (so a test sees every call it got).
+        tts: The fake TTS every connection shares.
         made: Every model made, in order.
     """
 
     transcripts: list[str | BaseException] = field(default_factory=list)
-    turns: list[Turn] = field(default_factory=list)
     made: list[LocalRealtimeModel] = field(default_factory=list)
     llm: ScriptedLLM | None = None
     tts: FakeTTS = field(default_factory=lambda: FakeTTS(ms_per_char=10))
