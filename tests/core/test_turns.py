@@ -225,12 +225,11 @@ def test_history_messages_skip_system_and_empty_items() -> None:
 
 def test_busy_until_the_turn_and_its_tools_are_done() -> None:
     h = Harness(AGENT)
-    assert not h.conv.busy
+    busy: list[bool] = [h.conv.busy]
     h.feed(UserText("hi"))
-    assert h.conv.busy
+    busy.append(h.conv.busy)
     h.feed(reply("hello"))
-    assert not h.conv.busy
-    h.feed(ev.ResponseStarted("r9"))
-    h.feed(inp.RequestResponse())
-    h.feed(ev.ResponseDone("r9"))
-    assert h.conv.busy, "the queued request went out"
+    busy.append(h.conv.busy)
+    h.feed(ev.ResponseStarted("r9"), inp.RequestResponse(), ev.ResponseDone("r9"))
+    busy.append(h.conv.busy)  # the queued request went out
+    assert busy == [False, True, False, True]
