@@ -147,6 +147,7 @@ async def test_a_spoken_turn_is_transcribed_answered_and_voiced() -> None:
     call = e.llm.calls[0]
     assert call.instructions == "Be brief."
     assert [(m.role, m.content) for m in call.messages] == [("user", "what time is it")]
+    assert len(e.model.stats.first_audio_s) == 1  # end of speech to first audio, measured
     await e.close()
 
 
@@ -265,6 +266,9 @@ async def test_push_to_talk_commits_on_request_and_clear_drops_audio() -> None:
     await e.send(cmd.SendAudio(speech(300)), cmd.ClearAudio(), cmd.CommitAudio())
     errors = await e.until(ev.ModelError)
     assert of(errors, ev.ModelError)[-1].code == "input_audio_buffer_commit_empty"
+    resets = e.vad.resets
+    await e.send(cmd.ClearAudio())
+    assert e.vad.resets == resets + 1  # a cleared buffer starts a new VAD stream
     await e.close()
 
 

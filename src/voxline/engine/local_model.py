@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,53 +26,15 @@ from voxline.engine.audio import (
 )
 from voxline.engine.locks import component_lock
 from voxline.engine.memory import Dialogue, context_messages
+from voxline.engine.options import EngineOptions, EngineStats
 from voxline.engine.pipeline import ResponseRequest, ResponseRun
 from voxline.engine.ports import LLM, STT, TTS, VAD, Audio
 from voxline.engine.turns import InputTurns, SpeechBegan, SpeechEnded, SpeechPaused, turn_settings
-from voxline.errors import ConfigurationError, ProtocolError, SessionStateError, TransportError
+from voxline.errors import ProtocolError, SessionStateError, TransportError
 
 log = logging.getLogger("voxline.engine")
 
-
-@dataclass(frozen=True, slots=True)
-class EngineOptions:
-    """How the offline engine trades CPU for latency.
-
-    Attributes:
-        partials: Transcribe the growing turn while the user speaks (shown as transcript
-            deltas; a transcript made in the final pause is reused as the final one).
-        partial_interval_ms: New speech needed before the next partial transcript.
-        min_speech_ms: Speech shorter than this does not start a turn.
-        pause_ms: Silence after which the turn so far is transcribed ahead of its end.
-        max_tokens: Cap on tokens per response unless the request sets one.
-    """
-
-    partials: bool = True
-    partial_interval_ms: int = 800
-    min_speech_ms: int = 100
-    pause_ms: int = 100
-    max_tokens: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.partial_interval_ms <= 0:
-            raise ConfigurationError("partial_interval_ms must be positive")
-        if self.max_tokens is not None and self.max_tokens <= 0:
-            raise ConfigurationError("max_tokens must be positive")
-
-
-@dataclass(slots=True)
-class EngineStats:
-    """What the engine measured (seconds, from the injected clock).
-
-    Attributes:
-        first_audio_s: Per answered spoken turn: end of speech to the reply's first audio.
-        partials: Partial transcriptions run.
-        reused_finals: Turns whose final transcript was ready when the turn ended.
-    """
-
-    first_audio_s: list[float] = field(default_factory=list)
-    partials: int = 0
-    reused_finals: int = 0
+__all__ = ["EngineOptions", "EngineStats", "LocalRealtimeModel"]
 
 
 @dataclass(slots=True)
@@ -94,7 +56,13 @@ class LocalRealtimeModel:
     share a component (one per conversation on a server) take turns with it; the VAD is
     cheap and scores frames inline. Partial transcripts are skipped while the LLM works (2
     CPU cores). A failing component becomes a ModelError event and the call goes on.
-    Token usage is approximate (characters / 4).
+
+    Differences from OpenAI: token usage is approximate (characters / 4); SemanticVAD is
+    server VAD with a silence set by its eagerness; tool_choice "required" cannot be forced
+    (the LLM port decides), "none" offers no tools; an out-of-band response (with `context`)
+    sees only that context, but its reply joins the conversation like any other; a spoken
+    turn that yields no words gets an empty transcript and no response; CancelResponse with
+    nothing to cancel is ignored.
 
     Args:
         vad: Voice activity detection (its rate is the engine's input rate).
@@ -209,6 +177,7 @@ class LocalRealtimeModel:
                 self._resampler.flush()
                 self._odd = b""
                 self._user_item = None
+                self._reset_vad()
             case cmd.AddMessage(item_id=item_id, role=role, text=text):
                 self._dialogue.add_message(item_id, role, text)
             case cmd.AddFunctionCall():
@@ -235,6 +204,7 @@ class LocalRealtimeModel:
         if old is None or settings != self._turns.settings:
             self._turns = self._new_turns(config)
             self._user_item = None
+            self._reset_vad()
         if old is None or old.input_format is not config.input_format:
             rate = WIRE_SAMPLE_RATE if config.input_format is AudioFormat.PCM16 else 8_000
             self._resampler = StreamResampler(rate, self.vad.sample_rate)
@@ -317,6 +287,14 @@ class LocalRealtimeModel:
         self._vad_failing = False
         return p
 
+    def _reset_vad(self) -> None:
+        """A new stream for the VAD's carried state (after a clear or new turn settings)."""
+        try:
+            self.vad.reset()
+        except Exception as exc:
+            log.exception("VAD reset failed")
+            self._emit(ev.ModelError(f"voice activity detection failed: {exc}", code="vad_failed"))
+
     def _speech_began(self, start_ms: int) -> None:
         self._user_item = self._ids("item")
         self._emitted = ""
@@ -331,9 +309,8 @@ class LocalRealtimeModel:
 
     def _commit_buffer(self) -> None:
         audio = self._turns.take()
-        tail = self._resampler.flush()
-        if self._config is not None and self._config.turn_detection is None:
-            audio = np.concatenate([audio, tail])
+        if self._turns.settings is None:  # push-to-talk: the resampler's tail ends the turn
+            audio = np.concatenate([audio, self._resampler.flush()])
         item = self._user_item or self._ids("item")
         self._user_item = None
         if audio.size == 0:

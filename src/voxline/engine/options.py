@@ -1,0 +1,48 @@
+"""The offline engine's knobs (EngineOptions) and what it measured (EngineStats)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from voxline.errors import ConfigurationError
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """How the offline engine trades CPU for latency.
+
+    Attributes:
+        partials: Transcribe the growing turn while the user speaks (shown as transcript
+            deltas; a transcript made in the final pause is reused as the final one).
+        partial_interval_ms: New speech needed before the next partial transcript.
+        min_speech_ms: Speech shorter than this does not start a turn.
+        pause_ms: Silence after which the turn so far is transcribed ahead of its end.
+        max_tokens: Cap on tokens per response unless the request sets one.
+    """
+
+    partials: bool = True
+    partial_interval_ms: int = 800
+    min_speech_ms: int = 100
+    pause_ms: int = 100
+    max_tokens: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.partial_interval_ms <= 0:
+            raise ConfigurationError("partial_interval_ms must be positive")
+        if self.max_tokens is not None and self.max_tokens <= 0:
+            raise ConfigurationError("max_tokens must be positive")
+
+
+@dataclass(slots=True)
+class EngineStats:
+    """What the engine measured (seconds, from the injected clock).
+
+    Attributes:
+        first_audio_s: Per answered spoken turn: end of speech to the reply's first audio.
+        partials: Partial transcriptions run.
+        reused_finals: Turns whose final transcript was ready when the turn ended.
+    """
+
+    first_audio_s: list[float] = field(default_factory=list)
+    partials: int = 0
+    reused_finals: int = 0
