@@ -16,6 +16,7 @@ import uvicorn
 
 from voxline.core import commands as cmd
 from voxline.core import events as ev
+from voxline.models.base import RealtimeModel
 from voxline.scenarios.base import Scenario
 from voxline.server.app import ScenarioCatalog, create_app
 from voxline.settings import Settings
@@ -61,8 +62,12 @@ class Backend:
     scripts: list[list[Step]] = field(default_factory=list)
     models: list[WatchedModel] = field(default_factory=list)
     changed: threading.Condition = field(default_factory=threading.Condition)
+    factory: Callable[[Scenario], RealtimeModel] | None = None
+    """When set, conversations get this factory's models instead of scripted ones."""
 
-    def __call__(self, scenario: Scenario) -> WatchedModel:
+    def __call__(self, scenario: Scenario) -> RealtimeModel:
+        if self.factory is not None:
+            return self.factory(scenario)
         model = WatchedModel(self.scripts.pop(0) if self.scripts else [], self.changed)
         with self.changed:
             self.models.append(model)
