@@ -207,11 +207,23 @@ def create_app(
         """The browser bridge; see docs/bridge.md."""
         await serve_bridge(websocket, state)
 
+    app.include_router(_realtime_router(state))
     for extra in routers:
         app.include_router(extra)
     if web_dir is not None and web_dir.is_dir():
         app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
     return app
+
+
+def _realtime_router(state: ServerState) -> APIRouter:
+    """`/v1/realtime`: the OpenAI Realtime protocol on this server's backend."""
+    from voxline.realtime_api import router
+
+    def check_token(given: str | None) -> bool:
+        expected = state.settings.bridge_token
+        return expected is None or given == expected.get_secret_value()
+
+    return router(lambda: state.host.create_model(None), check_token=check_token)
 
 
 async def _mint(state: ServerState, body: ClientTokenRequest) -> ClientToken:

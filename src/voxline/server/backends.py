@@ -54,8 +54,12 @@ class Backend(Protocol):
         """
         ...
 
-    def create_model(self, scenario: Scenario) -> RealtimeModel:
-        """A fresh model for one conversation (cheap: shared parts were loaded in warm_up)."""
+    def create_model(self, scenario: Scenario | None) -> RealtimeModel:
+        """A fresh model for one conversation (cheap: shared parts were loaded in warm_up).
+
+        `scenario` is None for raw model access (`/v1/realtime`), where the client brings
+        its own instructions and tools.
+        """
         ...
 
     def describe(self) -> dict[str, Any]:
@@ -77,7 +81,12 @@ class FactoryBackend:
     def warm_up(self, progress: Progress) -> None:
         progress("using the injected model factory; nothing to load")
 
-    def create_model(self, scenario: Scenario) -> RealtimeModel:
+    def create_model(self, scenario: Scenario | None) -> RealtimeModel:
+        if scenario is None:
+            raise ConfigurationError(
+                "this server's model factory makes models for scenarios only; "
+                "/v1/realtime needs the local or openai backend"
+            )
         return self.factory(scenario)
 
     def describe(self) -> dict[str, Any]:
@@ -147,7 +156,7 @@ class LocalBackend:
     def warm_up(self, progress: Progress) -> None:
         self._parts = self._load(progress)
 
-    def create_model(self, scenario: Scenario) -> RealtimeModel:
+    def create_model(self, scenario: Scenario | None) -> RealtimeModel:
         from voxline.engine.local_model import LocalRealtimeModel
 
         parts = self._parts
@@ -186,7 +195,7 @@ class OpenAIBackend:
     def warm_up(self, progress: Progress) -> None:
         progress("OpenAI realtime backend: nothing to load")
 
-    def create_model(self, scenario: Scenario) -> RealtimeModel:
+    def create_model(self, scenario: Scenario | None) -> RealtimeModel:
         from voxline.models.openai import from_env
 
         key = self._settings.openai_api_key
@@ -273,8 +282,8 @@ class ModelHost:
         """True once the shared models are loaded."""
         return self.state is BackendState.READY
 
-    def create_model(self, scenario: Scenario) -> RealtimeModel:
-        """A new model for one conversation.
+    def create_model(self, scenario: Scenario | None) -> RealtimeModel:
+        """A new model for one conversation (None: raw access for `/v1/realtime`).
 
         Raises:
             ConfigurationError: the backend is not ready, or cannot make a model.
