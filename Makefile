@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test check format setup clean
+.PHONY: run example test check format setup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-run: setup  ## play the scripted multi-agent example (the server comes with `voxline serve`)
+run: setup  ## start the server and web UI on the offline engine: http://127.0.0.1:8000
+	$(VENV)/bin/voxline serve
+
+example: setup  ## play the scripted multi-agent example in the terminal (no audio, no key)
 	$(PY) examples/scripted_conversation.py
 
 check: setup  ## format check, lint and strict type check
