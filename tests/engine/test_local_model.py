@@ -184,6 +184,19 @@ async def test_partial_transcripts_grow_while_the_user_speaks_and_the_last_is_re
     await e.close()
 
 
+async def test_a_pause_is_transcribed_even_behind_a_running_partial() -> None:
+    e = Engine(["two pieces"], ["Ok."])
+    await e.start()
+    for part in chunks(silence(100) + speech(1000) + silence(500)):  # no await in between:
+        await e.send(cmd.SendAudio(part))  # the 800 ms partial is still running at the pause
+    events = await e.until(ev.ResponseDone)
+    assert of(events, ev.InputTranscriptCompleted)[0].transcript == "two pieces"
+    assert e.model.stats.partials == 2
+    assert e.model.stats.reused_finals == 1
+    assert len(e.stt.calls) == 2
+    await e.close()
+
+
 async def test_short_clicks_do_not_start_a_turn() -> None:
     e = Engine()
     await e.start()

@@ -251,7 +251,7 @@ class LocalRealtimeModel:
                     self._speech_began(start_ms)
                 case SpeechPaused(audio=segment):
                     if self._user_item is not None:
-                        self._start_stt(self._user_item, segment)
+                        self._start_stt(self._user_item, segment, at_pause=True)
                 case SpeechEnded(end_ms=end_ms, audio=segment):
                     item = self._user_item or self._ids("item")
                     self._user_item = None
@@ -374,10 +374,16 @@ class LocalRealtimeModel:
         if self._turns.turn_samples - self._partial_at >= interval:
             self._start_stt(self._user_item, self._turns.segment())
 
-    def _start_stt(self, item_id: str, audio: Audio) -> None:
-        """A partial transcript of the turn so far, if the CPU is free for it."""
+    def _start_stt(self, item_id: str, audio: Audio, *, at_pause: bool = False) -> None:
+        """A partial transcript of the turn so far, if the CPU is free for it.
+
+        At a pause it is queued even behind a running partial: if the turn ends in this
+        pause, it is the final transcript, and it started before the end was certain.
+        """
         busy = self._stt_job is not None and not self._stt_job.future.done()
-        if not self.options.partials or busy or self._llm_jobs or self._responding():
+        if not self.options.partials or (busy and not at_pause):
+            return
+        if self._llm_jobs or self._responding():
             return
         self._partial_at = audio.size
         self.stats.partials += 1
