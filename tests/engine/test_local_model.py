@@ -422,6 +422,11 @@ async def test_bad_commands_are_model_errors() -> None:
     assert of(await e.until(ev.ModelError), ev.ModelError)[-1].code == "item_not_found"
     await e.send(cmd.AddFunctionOutput("o1", "no-call", "{}"))
     assert of(await e.until(ev.ModelError), ev.ModelError)[-1].code == "unknown_call"
+    bad = SessionConfig(instructions="changed", turn_detection=ServerVAD(threshold=0.0))
+    await e.send(cmd.UpdateSession(bad))
+    error = of(await e.until(ev.ModelError), ev.ModelError)[-1]
+    assert (error.code, error.event_type) == ("invalid_request", "ConfigurationError")
+    assert "threshold" in error.message
     await e.close()
 
 

@@ -30,7 +30,7 @@ from voxline.engine.options import EngineOptions, EngineStats
 from voxline.engine.pipeline import ResponseRequest, ResponseRun
 from voxline.engine.ports import LLM, STT, TTS, VAD, Audio
 from voxline.engine.turns import InputTurns, SpeechBegan, SpeechEnded, SpeechPaused, turn_settings
-from voxline.errors import ProtocolError, SessionStateError, TransportError
+from voxline.errors import ProtocolError, SessionStateError, TransportError, VoxlineError
 
 log = logging.getLogger("voxline.engine")
 
@@ -108,7 +108,7 @@ class LocalRealtimeModel:
         self._llm_jobs = 0
         self._vad_failing = False
         self._speech_end_at: float | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
         self._stt_lane = ThreadPoolExecutor(1, thread_name_prefix="voxline-stt")
         self._llm_lane = ThreadPoolExecutor(1, thread_name_prefix="voxline-llm")
         self._tts_lane = ThreadPoolExecutor(1, thread_name_prefix="voxline-tts")
@@ -138,6 +138,10 @@ class LocalRealtimeModel:
             self._dispatch(command)
         except ProtocolError as exc:
             self._emit(ev.ModelError(str(exc), code=exc.code, event_type=exc.event_type))
+        except VoxlineError as exc:  # a bad setting in an update: the model keeps going
+            self._emit(
+                ev.ModelError(str(exc), code="invalid_request", event_type=type(exc).__name__)
+            )
 
     def events(self) -> AsyncIterator[ev.ModelEvent]:
         """The engine's events until `close`."""
@@ -198,11 +202,18 @@ class LocalRealtimeModel:
                 self._dialogue.truncate(item_id, ms)
 
     def _configure(self, config: SessionConfig) -> None:
+        """Apply a session configuration; an unusable one changes nothing.
+
+        Raises:
+            ConfigurationError: the turn detection settings cannot work.
+        """
+        settings = turn_settings(config.turn_detection, min_speech_ms=self.options.min_speech_ms)
         old = self._config
         self._config = config
-        settings = turn_settings(config.turn_detection, min_speech_ms=self.options.min_speech_ms)
         if old is None or settings != self._turns.settings:
-            self._turns = self._new_turns(config)
+            self._turns = InputTurns(
+                self.vad.sample_rate, self.vad.frame_size, settings, pause_ms=self.options.pause_ms
+            )
             self._user_item = None
             self._reset_vad()
         if old is None or old.input_format is not config.input_format:
@@ -213,14 +224,6 @@ class LocalRealtimeModel:
         if key != self._prepared:
             self._prepared = key
             self._spawn(self._prepare(config))
-
-    def _new_turns(self, config: SessionConfig) -> InputTurns:
-        return InputTurns(
-            self.vad.sample_rate,
-            self.vad.frame_size,
-            turn_settings(config.turn_detection, min_speech_ms=self.options.min_speech_ms),
-            pause_ms=self.options.pause_ms,
-        )
 
     async def _prepare(self, config: SessionConfig) -> None:
         tools = () if config.tool_choice == "none" else config.tools
@@ -388,6 +391,8 @@ class LocalRealtimeModel:
         self._partial_at = audio.size
         self.stats.partials += 1
         future = asyncio.ensure_future(self._transcribe(audio))
+        self._tasks.add(future)
+        future.add_done_callback(self._tasks.discard)
         self._stt_job = _SttJob(item_id, audio.size, future)
         future.add_done_callback(lambda f: self._on_partial(item_id, f))
 
