@@ -14,7 +14,13 @@ import pytest
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page  # noqa: E402
+from playwright.sync_api import (  # noqa: E402
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+)
 
 WEB_ROOT = Path(__file__).resolve().parents[2] / "src" / "voxline" / "web"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -40,27 +46,38 @@ def mic_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser(mic_wav: Path) -> Iterator[Browser]:
-    """One headless chromium for the whole run, with a fake microphone playing `mic_wav`."""
+def playwright() -> Iterator[Playwright]:
+    """The one Playwright driver of the run (a second sync driver cannot start beside it)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (apt-get install chromium)")
     with playwright_sync.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--autoplay-policy=no-user-gesture-required",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={mic_wav}",
-            ],
-        )
-        yield browser
-        browser.close()
+        yield pw
+
+
+def launch(playwright: Playwright, mic: str) -> Browser:
+    """Debian's headless chromium whose fake microphone plays `mic` (a WAV path[%noloop])."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--autoplay-policy=no-user-gesture-required",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={mic}",
+        ],
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, mic_wav: Path) -> Iterator[Browser]:
+    """One headless chromium for the whole run; its microphone plays `mic_wav` in a loop."""
+    browser = launch(playwright, str(mic_wav))
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

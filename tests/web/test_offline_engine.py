@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect
 
-from tests.web.conftest import CHROMIUM
+from tests.web.conftest import launch
 from tests.web.harness import LiveServer, live_server
 from tests.web.scenarios import DeskCatalog
 from tests.web.test_conversation import WAIT_MS, connect, open_ui, stats, wait_js
@@ -25,24 +25,11 @@ ANSWER = "Let me look that up for you."
 
 
 @pytest.fixture(scope="module")
-def once_browser(mic_wav: Path) -> Iterator[Browser]:
+def once_browser(playwright: Playwright, mic_wav: Path) -> Iterator[Browser]:
     """A chromium whose fake microphone plays the recording once, then silence."""
-    with sync_playwright() as pw:
-        yield launch(pw, mic_wav)
-
-
-def launch(pw: Playwright, wav: Path) -> Browser:
-    return pw.chromium.launch(
-        executable_path=CHROMIUM,
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--autoplay-policy=no-user-gesture-required",
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={wav}%noloop",
-        ],
-    )
+    browser = launch(playwright, f"{mic_wav}%noloop")
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
