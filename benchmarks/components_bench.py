@@ -4,6 +4,10 @@ Measures silero VAD microseconds per 32 ms frame; moonshine and PocketSphinx rea
 factor and word error rate on Debian's pocketsphinx-testdata recordings; Piper and
 espeak-ng time to first audio and real-time factor. Medians over repeats.
 
+Wall-clock numbers suffer when other work shares the CPU (the JSON records the load
+average); the cpu_* numbers are this process's CPU time over all its threads (espeak-ng
+runs in a child process, so its cpu figure leaves the synthesis out).
+
 Run: .venv/bin/python benchmarks/components_bench.py [--repeat N]
 Prints a table and writes benchmarks/results/components_bench.json.
 """
@@ -60,18 +64,20 @@ def bench_vad(repeat: int) -> dict[str, Any]:
     frames = []
     for path, _ in recordings("librivox", "transcription"):
         frames += list(Framer(512).push(read_wav(path).samples))
-    per_frame = []
+    per_frame, cpu_per_frame = [], []
     for _ in range(repeat):
         vad.reset()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for frame in frames:
             vad.speech_probability(frame)
         per_frame.append((time.perf_counter() - start) / len(frames) * 1e6)
+        cpu_per_frame.append((time.process_time() - cpu) / len(frames) * 1e6)
     return {
         "component": "vad silero",
         "load_s": round(load_s, 3),
         "frames": len(frames),
         "us_per_frame": round(statistics.median(per_frame), 1),
+        "cpu_us_per_frame": round(statistics.median(cpu_per_frame), 1),
         "realtime_factor": round(statistics.median(per_frame) / 32_000, 4),
     }
 
@@ -82,18 +88,22 @@ def bench_stt(name: str, factory: Any, repeat: int) -> dict[str, Any]:
     result: dict[str, Any] = {"component": f"stt {name}", "load_s": round(load_s, 3)}
     for corpus, listing in (("librivox", "transcription"), ("cards", "cards.transcription")):
         pairs = recordings(corpus, listing)
-        factors, hypotheses = [], []
+        factors, cpu_factors, hypotheses = [], [], []
         for path, _ in pairs:
             audio = read_wav(path).samples
-            times = []
+            seconds = audio.size / stt.sample_rate
+            times, cpu_times = [], []
             for _ in range(repeat):
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 text = stt.transcribe(audio)
                 times.append(time.perf_counter() - start)
+                cpu_times.append(time.process_time() - cpu)
             hypotheses.append(text)
-            factors.append(statistics.median(times) / (audio.size / stt.sample_rate))
+            factors.append(statistics.median(times) / seconds)
+            cpu_factors.append(statistics.median(cpu_times) / seconds)
         result[f"{corpus}_wer"] = round(word_error_rate([r for _, r in pairs], hypotheses), 3)
         result[f"{corpus}_rtf"] = round(statistics.median(factors), 3)
+        result[f"{corpus}_cpu_rtf"] = round(statistics.median(cpu_factors), 3)
         result[f"{corpus}_seconds"] = round(sum(read_wav(p).duration for p, _ in pairs), 1)
     return result
 
@@ -101,15 +111,16 @@ def bench_stt(name: str, factory: Any, repeat: int) -> dict[str, Any]:
 def bench_tts(name: str, factory: Any, repeat: int) -> dict[str, Any]:
     tts: TTS
     tts, load_s = timed_load(factory)
-    first_audio, factors = [], []
+    first_audio, factors, cpu_factors = [], [], []
     for sentence in SENTENCES:
         for _ in range(repeat):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             chunks = tts.synthesize(sentence)
             first = next(iter(chunks))
             first_audio.append(time.perf_counter() - start)
-            samples = first.size + sum(c.size for c in chunks)
-            factors.append((time.perf_counter() - start) / (samples / tts.sample_rate))
+            seconds = (first.size + sum(c.size for c in chunks)) / tts.sample_rate
+            factors.append((time.perf_counter() - start) / seconds)
+            cpu_factors.append((time.process_time() - cpu) / seconds)
     return {
         "component": f"tts {name}",
         "load_s": round(load_s, 3),
@@ -117,6 +128,7 @@ def bench_tts(name: str, factory: Any, repeat: int) -> dict[str, Any]:
         "first_audio_ms": round(statistics.median(first_audio) * 1000, 1),
         "first_audio_max_ms": round(max(first_audio) * 1000, 1),
         "realtime_factor": round(statistics.median(factors), 4),
+        "cpu_realtime_factor": round(statistics.median(cpu_factors), 4),
     }
 
 
@@ -133,6 +145,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per item (median kept)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    load_at_start = os.getloadavg()[0]
     rows = [
         bench_vad(args.repeat),
         bench_stt("moonshine", MoonshineSTT, args.repeat),
@@ -142,10 +155,12 @@ def main() -> None:
     ]
     print(table(rows))
     load = os.getloadavg()
+    print(f"load average (1 min): {load_at_start:.1f} at start, {load[0]:.1f} at end")
     report = {
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
+            "load_average_1m_at_start": round(load_at_start, 2),
             "load_average_1m_at_end": round(load[0], 2),
         },
         "repeat": args.repeat,

@@ -7,6 +7,7 @@ and `create_tts` build the best installed adapter (or a named one) for the engin
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ __all__ = [
     "package_dir",
     "package_file",
 ]
+
+# Every model here ships inside a package: no library may reach for a model hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 Kind = Literal["vad", "stt", "tts"]
 _T = TypeVar("_T")

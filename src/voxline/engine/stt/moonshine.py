@@ -137,7 +137,9 @@ class MoonshineSTT:
         self._outputs = [o.name for o in self._decoder.get_outputs()]
         # after the first step the encoder's keys/values only pass through: skip fetching them
         self._step_outputs = [n for n in self._outputs if ".encoder." not in n]
-        shape = self._decoder.get_inputs()[2].shape  # [batch, heads, length, head_dim]
+        (shape,) = [  # [batch, heads, length, head_dim]
+            i.shape for i in self._decoder.get_inputs() if i.name == self._cache_inputs[0]
+        ]
         self._heads, self._head_dim = int(shape[1]), int(shape[3])
 
     def transcribe(self, audio: Audio) -> str:
