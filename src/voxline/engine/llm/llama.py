@@ -230,9 +230,11 @@ class LlamaCppLLM:
         user_texts = [m.content for m in messages if m.role == "user"]
         by_name = {t.name: t for t in tools}
         note: str | None = None
+        excluded: set[str] = set()
         for attempt in range(3):
             force_reply = attempt == 2
-            label = self._decide(instructions, messages, tools, note, force_reply, turn)
+            allowed = [] if force_reply else [t for t in tools if t.name not in excluded]
+            label = self._decide(instructions, messages, tools, allowed, note, turn)
             if label.name == REPLY:
                 yield from self._reply(max_tokens, stop, turn)
                 return
@@ -251,7 +253,10 @@ class LlamaCppLLM:
                 turn.first_output_s = time.perf_counter() - turn.start
                 yield ToolChoice(label.name, arguments)
                 return
+            # Retry once without that tool (the caller may want another action), with a hint;
+            # if the model still invents a value, the third pass can only reply (ask).
             note = retry_hint(missing)
+            excluded.add(tool.name)
             turn.retried = True
 
     def _ungrounded(self, tool: ToolSpec, arguments: Any, user_texts: list[str]) -> list[str]:
@@ -265,10 +270,12 @@ class LlamaCppLLM:
         instructions: str,
         messages: Sequence[ChatMessage],
         tools: Sequence[ToolSpec],
+        allowed: Sequence[ToolSpec],
         note: str | None,
-        force_reply: bool,
         turn: _Turn,
     ) -> _Label:
+        """Choose the action; the prompt shows every tool (same cached prefix), but only
+        "reply" and the `allowed` tools can be chosen."""
         prompt = build_prompt(instructions, tools, messages, note=note)
         prefix_tokens = self._tokens(prompt.prefix)
         rest = self._tokens(prompt.conversation + prompt.generation)
@@ -280,7 +287,7 @@ class LlamaCppLLM:
         if turn.prefill_s == 0.0:
             turn.prefix_cached, turn.prefill_s = cached, time.perf_counter() - began
         turn.prompt_tokens = self._eval_from_common(prefix_tokens + rest)
-        labels = [self._label(None)] + ([] if force_reply else [self._label(t) for t in tools])
+        labels = [self._label(None)] + [self._label(t) for t in allowed]
         label = self._walk(labels)
         turn.action = label.name
         turn.decision_s = time.perf_counter() - turn.start
