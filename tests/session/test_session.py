@@ -280,3 +280,19 @@ async def test_until_idle_ends_when_the_turn_is_over() -> None:
         assert [e async for e in session.until_idle()] == []
         await model.close()
         assert [e async for e in session.until_idle()] == []
+
+
+class GivingUpModel(ScriptedRealtimeModel):
+    """Reports DISCONNECTED itself, then ends its stream with an error."""
+
+    async def events(self) -> AsyncIterator[ev.ModelEvent]:
+        yield ev.ConnectionChanged(ev.ConnectionState.CONNECTED)
+        yield ev.ConnectionChanged(ev.ConnectionState.DISCONNECTED, reason="5 attempts failed")
+        raise TransportError("gave up")
+
+
+async def test_disconnected_is_reported_once() -> None:
+    async with RealtimeSession(Agent(name="a", instructions="x"), GivingUpModel()) as session:
+        events = [e async for e in session]
+    states = [e.state for e in events if isinstance(e, ev.ConnectionChanged)]
+    assert states == [ev.ConnectionState.CONNECTED, ev.ConnectionState.DISCONNECTED]

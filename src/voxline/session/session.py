@@ -92,6 +92,7 @@ class RealtimeSession:
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Event()
+        self._link = ConnectionState.CONNECTING
         self._reader: asyncio.Task[None] | None = None
         self._started = False
         self._closed = False
@@ -307,12 +308,14 @@ class RealtimeSession:
     async def _read_model(self) -> None:
         try:
             async for event in self._model.events():
+                if isinstance(event, ConnectionChanged):
+                    self._link = event.state
                 await self._feed(event)
         except VoxlineError as exc:
             self._events.put_nowait(se.ErrorOccurred(exc))
-            self._events.put_nowait(
-                ConnectionChanged(ConnectionState.DISCONNECTED, reason=str(exc))
-            )
+            if self._link is not ConnectionState.DISCONNECTED:
+                gone = ConnectionChanged(ConnectionState.DISCONNECTED, reason=str(exc))
+                self._events.put_nowait(gone)
         finally:
             if not self._closed:
                 log.info("model event stream ended; the session is over")
