@@ -183,3 +183,17 @@ def test_prefix_padding_at_the_very_start_takes_what_there_is() -> None:
     assert isinstance(utterance, Utterance)
     assert utterance.audio_start_ms == 0
     assert np.array_equal(utterance.audio, np.arange(0, 3 * FRAME, dtype=np.float32))
+
+
+def test_a_quick_second_turn_still_gets_its_prefix_padding() -> None:
+    settings = TurnSettings(min_speech_ms=0, prefix_padding_ms=128, silence_duration_ms=96)
+    probabilities = [0.9] * 5 + [0.0] * 3 + [0.9] * 5 + [0.0] * 3
+    events = collect(probabilities, settings)
+    utterances = [e for e in events if isinstance(e, Utterance)]
+    assert len(utterances) == 2
+    second = utterances[1]
+    # speech restarts at frame 8; its 128 ms of padding reaches back into the silence that
+    # ended the first turn, but not into the first turn's own audio (which ended at frame 5)
+    assert utterances[0].audio_end_ms == ms(5)
+    assert second.audio_start_ms == ms(5)
+    assert np.array_equal(second.audio, np.arange(5 * FRAME, 13 * FRAME, dtype=np.float32))

@@ -214,7 +214,9 @@ class UtteranceCollector:
 
     Feed it frames with their probabilities; it returns the detector's decisions, and on
     SpeechStopped also the Utterance. `current_audio` gives the turn so far, for
-    transcribing while the user is still speaking.
+    transcribing while the user is still speaking. The prefix padding never reaches back
+    into the previous turn's audio, so an utterance may start after `audio_start_ms` of
+    its SpeechStarted; the Utterance's own `audio_start_ms` is exact.
     """
 
     def __init__(self, settings: TurnSettings | None = None, *, sample_rate: int = 16_000) -> None:
@@ -253,13 +255,18 @@ class UtteranceCollector:
         if isinstance(decision, SpeechStopped):
             self._turn.append(frame)
             audio = np.concatenate(self._turn)
-            end = decision.audio_end_ms * self.sample_rate // 1000
+            cut = max(decision.audio_end_ms * self.sample_rate // 1000 - self._turn_start, 0)
             utterance = Utterance(
-                audio=audio[: max(end - self._turn_start, 0)],
+                audio=audio[:cut],
                 audio_start_ms=_ms(self._turn_start, self.sample_rate),
                 audio_end_ms=decision.audio_end_ms,
             )
             self._turn = []
+            # the trailing silence becomes history: the next turn's prefix padding may need it
+            silence = audio[cut:].copy()
+            self._history = deque([silence])
+            self._history_samples = int(silence.size)
+            self._history_start = self._turn_start + cut
             return [decision, utterance]
         self._turn.append(frame)
         return []
