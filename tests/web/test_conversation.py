@@ -138,6 +138,14 @@ def test_push_to_talk_sends_audio_only_while_space_is_held(page: Page, server: L
     assert kinds.index(cmd.CommitAudio) > first_audio
     expect(page.locator("#talk")).to_have_attribute("aria-pressed", "false")
 
+    held = len(model.audio_bytes())
+    page.locator("#talk").hover()
+    page.mouse.down()  # holding the button works like the space bar
+    expect(page.locator("#talk")).to_have_attribute("aria-pressed", "true")
+    server.backend.wait(lambda: len(model.audio_bytes()) >= held + 9600, "held-button audio")
+    page.mouse.up()
+    server.backend.wait(lambda: len(model.sent_of(cmd.CommitAudio)) == 2, "a second commit")
+
 
 def test_interrupting_the_agent_flushes_playback_and_truncates(
     page: Page, server: LiveServer

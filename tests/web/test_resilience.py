@@ -100,3 +100,9 @@ def test_preferences_persist_across_reloads(page: Page, server: LiveServer) -> N
     expect(page.locator("#log-panel")).not_to_have_attribute("open", "")
     expect(page.locator("#scenario")).to_have_value("voice_coach")
     wait_js(page, "localStorage.getItem('voxline.prefs.v1') !== null")
+    page.uncheck("#ptt-mode")
+    connect(page, server)
+    assert page.evaluate("window.voxline.app.audio.mute.gain.value") == 0
+    page.uncheck("#mute")
+    assert page.evaluate("window.voxline.app.audio.mute.gain.value") == 1
+    expect(page.locator("#st-muted")).to_be_hidden()
