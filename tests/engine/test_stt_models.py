@@ -12,7 +12,7 @@ from voxline.engine.audio import read_wav, resample
 from voxline.engine.ports import STT
 from voxline.engine.stt import MoonshineSTT, PocketSphinxSTT, word_error_rate
 from voxline.engine.stt.ortconvert import cache_dir, optimized_model
-from voxline.errors import AudioFormatError, ModelFileError
+from voxline.errors import AudioFormatError, ModelFileError, SessionStateError
 
 pytestmark = pytest.mark.slow
 
@@ -130,3 +130,32 @@ def test_the_cache_directory_is_configurable(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("VOXLINE_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
     assert cache_dir() == Path("/xdg/voxline")
+
+
+def test_pocketsphinx_streams_partial_words(pocketsphinx: PocketSphinxSTT) -> None:
+    (path,) = LIBRIVOX.glob("*-0880.wav")
+    audio = read_wav(path).samples
+    whole = pocketsphinx.transcribe(audio)
+    pocketsphinx.begin()
+    partials = [pocketsphinx.feed(audio[i : i + 512]) for i in range(0, audio.size, 512)]
+    final = pocketsphinx.end()
+    assert final == whole
+    assert "" in partials[:5]  # nothing is heard in the first 160 ms
+    words_so_far = [len(p.split()) for p in partials]
+    assert max(words_so_far[: len(words_so_far) // 2]) >= 2  # words arrive while speaking
+    assert not pocketsphinx.streaming
+
+
+def test_pocketsphinx_stream_misuse_is_a_state_error(pocketsphinx: PocketSphinxSTT) -> None:
+    with pytest.raises(SessionStateError, match="begin"):
+        pocketsphinx.feed(np.zeros(512, dtype=np.float32))
+    with pytest.raises(SessionStateError, match="begin"):
+        pocketsphinx.end()
+    pocketsphinx.begin()
+    try:
+        with pytest.raises(SessionStateError, match="already open"):
+            pocketsphinx.begin()
+        with pytest.raises(SessionStateError, match="end"):
+            pocketsphinx.transcribe(np.zeros(512, dtype=np.float32))
+    finally:
+        pocketsphinx.end()
