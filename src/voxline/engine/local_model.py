@@ -364,11 +364,19 @@ class LocalRealtimeModel:
         return await loop.run_in_executor(self._stt_lane, self._stt_call, audio)
 
     def _stt_call(self, audio: Audio) -> str:
-        """Runs on the STT lane."""
+        """Runs on the STT lane; keeps `stats.stt_rtf` (compute time per audio second)."""
+        seconds = audio.size / self.vad.sample_rate
         if self.stt.sample_rate != self.vad.sample_rate:
             audio = resample(audio, self.vad.sample_rate, self.stt.sample_rate)
         with component_lock(self.stt):
-            return self.stt.transcribe(audio)
+            began = self._clock.now()
+            text = self.stt.transcribe(audio)
+            spent = self._clock.now() - began
+        if seconds > 0.5:  # short clips are dominated by fixed costs
+            rtf = spent / seconds
+            old = self.stats.stt_rtf
+            self.stats.stt_rtf = rtf if old is None else 0.7 * old + 0.3 * rtf
+        return text
 
     def _maybe_partial(self) -> None:
         if not self._turns.voiced or self._user_item is None:
@@ -386,6 +394,10 @@ class LocalRealtimeModel:
         busy = self._stt_job is not None and not self._stt_job.future.done()
         if not self.options.partials or (busy and not at_pause):
             return
+        rtf = self.stats.stt_rtf
+        cost_ms = 0.0 if rtf is None else rtf * audio.size * 1000 / self.vad.sample_rate
+        if not at_pause and cost_ms > self.options.partial_budget_ms:
+            return  # it could still be running when the turn ends, delaying the final one
         if self._llm_jobs or self._responding():
             return
         self._partial_at = audio.size

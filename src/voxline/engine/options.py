@@ -15,6 +15,9 @@ class EngineOptions:
         partials: Transcribe the growing turn while the user speaks (shown as transcript
             deltas; a transcript made in the final pause is reused as the final one).
         partial_interval_ms: New speech needed before the next partial transcript.
+        partial_budget_ms: Skip a partial expected to take longer than this (at the STT
+            speed measured so far): one still running when the turn ends delays the final
+            transcript. A pause is transcribed regardless: it may be the end.
         min_speech_ms: Speech shorter than this does not start a turn.
         pause_ms: Silence after which the turn so far is transcribed ahead of its end.
         max_tokens: Cap on tokens per response unless the request sets one.
@@ -22,6 +25,7 @@ class EngineOptions:
 
     partials: bool = True
     partial_interval_ms: int = 800
+    partial_budget_ms: int = 300
     min_speech_ms: int = 100
     pause_ms: int = 100
     max_tokens: int | None = None
@@ -29,6 +33,8 @@ class EngineOptions:
     def __post_init__(self) -> None:
         if self.partial_interval_ms <= 0:
             raise ConfigurationError("partial_interval_ms must be positive")
+        if self.partial_budget_ms < 0:
+            raise ConfigurationError("partial_budget_ms cannot be negative")
         if self.max_tokens is not None and self.max_tokens <= 0:
             raise ConfigurationError("max_tokens must be positive")
 
@@ -41,8 +47,10 @@ class EngineStats:
         first_audio_s: Per answered spoken turn: end of speech to the reply's first audio.
         partials: Partial transcriptions run.
         reused_finals: Turns whose final transcript was ready when the turn ended.
+        stt_rtf: Speech to text compute time per second of audio (a moving average).
     """
 
     first_audio_s: list[float] = field(default_factory=list)
     partials: int = 0
     reused_finals: int = 0
+    stt_rtf: float | None = None
