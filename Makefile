@@ -12,10 +12,12 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
-	@# offline audio: espeak-ng (fallback TTS) and real English recordings for the STT tests
+	@# offline audio: espeak-ng (fallback TTS) and real English recordings for the STT tests;
+	@# postgresql: the store tests start their own server from its binaries
 	command -v espeak-ng >/dev/null && command -v sox >/dev/null && command -v chromium >/dev/null \
-		&& test -d /usr/share/pocketsphinx/test/data || \
-		{ apt-get update -qq && apt-get install -y -qq espeak-ng sox chromium pocketsphinx-testdata; }
+		&& test -d /usr/share/pocketsphinx/test/data \
+		&& ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq espeak-ng sox chromium pocketsphinx-testdata postgresql; }
 	@# llama-cpp-python compiles llama.cpp (~9 min on 2 cores; pip caches the wheel).
 	@# GGML_NATIVE=OFF: a portable build, not tuned to (and crashing on) other CPUs.
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install --quiet -e ".[local,piper]"

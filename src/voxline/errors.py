@@ -16,8 +16,9 @@
     ├── GuardrailError            a guardrail itself failed (not a tripwire: a crash)
     ├── ProtocolError             a malformed, unknown or out-of-order event
     │   └── InvalidRequestError   a client's request a server cannot carry out (`param` says where)
-    └── TransportError            the connection to the model failed or dropped
-        └── ConnectionClosedError the connection closed and could not be restored
+    ├── TransportError            the connection to the model failed or dropped
+    │   └── ConnectionClosedError the connection closed and could not be restored
+    └── StoreError                the conversation store cannot be reached or written
 
 Messages say what happened and what to do about it, and never carry secrets.
 """
@@ -39,6 +40,7 @@ __all__ = [
     "ModelFileError",
     "ProtocolError",
     "SessionStateError",
+    "StoreError",
     "ToolArgumentsError",
     "ToolError",
     "ToolExecutionError",
@@ -163,3 +165,7 @@ class TransportError(VoxlineError):
 
 class ConnectionClosedError(TransportError):
     """The connection closed and could not be restored."""
+
+
+class StoreError(VoxlineError):
+    """The conversation store cannot be reached, migrated or written; conversations go on."""

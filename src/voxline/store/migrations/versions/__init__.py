@@ -1,0 +1,1 @@
+"""Alembic revisions of the conversation store, oldest first."""
