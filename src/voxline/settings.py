@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     )
     openai_model: str | None = None
     data_dir: Path | None = None
+    database_url: str | None = Field(
+        default=None, description="Conversation store URL; None: SQLite in the data directory."
+    )
+    recording: bool = Field(
+        default=False, description="Keep a stereo WAV of each conversation (mic left, agent right)."
+    )
     bridge_token: SecretStr | None = None
     outbound_queue: int = Field(default=512, ge=8, le=100_000)
     log_level: str = "INFO"

@@ -21,7 +21,9 @@ from voxline.errors import ConfigurationError, TransportError
 from voxline.scenarios.base import Scenario
 from voxline.server.backends import Backend, ModelFactory, ModelHost, backend_for
 from voxline.server.bridge import Connection, serve_bridge
+from voxline.server.history import history_router
 from voxline.settings import Settings
+from voxline.store import ConversationLog
 
 __all__ = [
     "BuiltinScenarios",
@@ -82,6 +84,7 @@ class ServerState:
     host: ModelHost
     catalog: ScenarioCatalog
     connections: dict[str, Connection] = field(default_factory=dict)
+    conversations: ConversationLog | None = None
 
 
 class ScenarioInfo(BaseModel):
@@ -160,9 +163,14 @@ def create_app(
     host = ModelHost(backend or backend_for(chosen, model_factory))
     state = ServerState(chosen, host, catalog or BuiltinScenarios(chosen.data_dir))
 
+    conversations = state.conversations = ConversationLog.from_settings(
+        chosen.database_url, chosen.data_dir, recording=chosen.recording
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warm = asyncio.create_task(host.warm_up(), name="voxline-warm-up")
+        await conversations.start()
         try:
             yield
         finally:
@@ -170,6 +178,7 @@ def create_app(
             await asyncio.gather(warm, return_exceptions=True)
             for connection in list(state.connections.values()):
                 await connection.session.close()
+            await conversations.stop()
 
     app = FastAPI(
         title="voxline",
@@ -208,6 +217,7 @@ def create_app(
         await serve_bridge(websocket, state)
 
     app.include_router(_realtime_router(state))
+    app.include_router(history_router(lambda: state.conversations))
     for extra in routers:
         app.include_router(extra)
     if web_dir is not None and web_dir.is_dir():

@@ -23,6 +23,7 @@ from voxline.server import inbound, wire
 from voxline.server.logs import bind_session
 from voxline.server.outbox import Outbox, OutboxStats, SlowConsumerError
 from voxline.session.session import RealtimeSession
+from voxline.store import SessionLog
 
 if TYPE_CHECKING:
     from voxline.server.app import ServerState
@@ -104,6 +105,7 @@ class _Bridge:
         self.coach: CoachSettings | None = None
         self.connection: Connection | None = None
         self._pump: asyncio.Task[None] | None = None
+        self._history: SessionLog | None = None
         self._ended = asyncio.Event()
         self._end_reason = "the conversation ended"
         self._too_slow = False
@@ -174,6 +176,10 @@ class _Bridge:
             except VoxlineError as exc:
                 await self._stop()
                 raise _Reject("backend_unavailable", str(exc), CLOSE_UNAVAILABLE) from None
+            if self.state.conversations is not None:
+                self._history = self.state.conversations.begin(
+                    session_id, scenario=scenario.name, backend=self.state.host.backend.name
+                )
             self._pump = asyncio.create_task(self._forward(session), name=f"bridge-{session_id}")
         self.outbox.put(
             wire.session_ready(
@@ -199,6 +205,9 @@ class _Bridge:
             if self._pump is not None:
                 await asyncio.gather(self._pump, return_exceptions=True)
                 self._pump = None
+            if self._history is not None:
+                self._history.end(self._end_reason)
+                self._history = None
             log.info(
                 "conversation closed: dropped_audio=%d peak_queue=%d",
                 connection.stats.dropped_audio_frames,
@@ -209,6 +218,8 @@ class _Bridge:
         """Session events to the outbox until the session ends."""
         try:
             async for event in session:
+                if self._history is not None:
+                    self._history.observe(event)
                 if isinstance(event, se.AudioInterrupted):
                     self.outbox.flush_audio(event.item_id)
                 self.outbox.put(wire.encode(event))
@@ -245,6 +256,8 @@ class _Bridge:
     async def _audio(self, frame: bytes) -> None:
         inbound.check_audio_frame(frame)
         if frame and self.connection is not None:
+            if self._history is not None:
+                self._history.microphone(frame)
             await self._call("audio", self.connection.session.send_audio(frame))
 
     async def _event(self, event: inbound.BrowserEvent) -> None:
