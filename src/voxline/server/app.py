@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from fastapi import APIRouter, FastAPI, HTTPException, WebSocket
+from fastapi import APIRouter, FastAPI, HTTPException, Response, WebSocket
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.middleware.cors import CORSMiddleware
 
 from voxline import scenarios as builtin
 from voxline._version import __version__
@@ -22,7 +23,9 @@ from voxline.scenarios.base import Scenario
 from voxline.server.backends import Backend, ModelFactory, ModelHost, backend_for
 from voxline.server.bridge import Connection, serve_bridge
 from voxline.server.history import history_router
-from voxline.settings import Settings
+from voxline.server.metrics import CONTENT_TYPE, ServerMetrics
+from voxline.server.security import KeyRing, RateLimiter, SecurityGate, SessionSlots
+from voxline.settings import Settings, is_loopback
 from voxline.store import ConversationLog
 
 __all__ = [
@@ -78,6 +81,8 @@ class ServerState:
         host: The model backend and its loading state.
         catalog: The scenarios on offer.
         connections: Open bridge connections by session id.
+        metrics: The Prometheus metrics served at `/metrics`.
+        slots: Open conversations (sockets) against `settings.max_sessions`.
     """
 
     settings: Settings
@@ -85,6 +90,8 @@ class ServerState:
     catalog: ScenarioCatalog
     connections: dict[str, Connection] = field(default_factory=dict)
     conversations: ConversationLog | None = None
+    metrics: ServerMetrics = field(default_factory=ServerMetrics)
+    slots: SessionSlots = field(default_factory=lambda: SessionSlots(50))
 
 
 class ScenarioInfo(BaseModel):
@@ -157,11 +164,19 @@ def create_app(
         web_dir: The static UI served at `/` (skipped when the directory does not exist).
 
     Raises:
-        ConfigurationError: the settings cannot work (the openai backend without a key).
+        ConfigurationError: the settings cannot work (the openai backend without a key, or a
+            host other machines can reach with no API keys to check).
     """
     chosen = settings or Settings()
+    _check_exposure(chosen)
     host = ModelHost(backend or backend_for(chosen, model_factory))
-    state = ServerState(chosen, host, catalog or BuiltinScenarios(chosen.data_dir))
+    state = ServerState(
+        chosen,
+        host,
+        catalog or BuiltinScenarios(chosen.data_dir),
+        slots=SessionSlots(chosen.max_sessions),
+    )
+    state.metrics.watch_sessions(state.slots.by_kind)
 
     conversations = state.conversations = ConversationLog.from_settings(
         chosen.database_url, chosen.data_dir, recording=chosen.recording
@@ -187,6 +202,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.voxline = state
+    _secure(app, state)
 
     @app.get("/api/scenarios", response_model=list[ScenarioInfo], tags=["api"])
     async def list_scenarios() -> list[ScenarioInfo]:
@@ -204,7 +220,14 @@ def create_app(
             **host.health(),
             "version": __version__,
             "connections": len(state.connections),
+            "sessions": {"open": state.slots.by_kind(), "max": state.slots.limit},
+            "auth_required": bool(state.settings.client_keys),
         }
+
+    @app.get("/metrics", tags=["api"], response_class=Response)
+    async def metrics() -> Response:
+        """Prometheus metrics (text exposition format); needs an API key when keys are set."""
+        return Response(state.metrics.render(), media_type=CONTENT_TYPE)
 
     @app.post("/api/client-token", response_model=ClientToken, tags=["api"])
     async def client_token(body: ClientTokenRequest | None = None) -> ClientToken:
@@ -225,15 +248,39 @@ def create_app(
     return app
 
 
+def _check_exposure(settings: Settings) -> None:
+    if not is_loopback(settings.host) and not settings.client_keys:
+        raise ConfigurationError(
+            f"refusing to serve on {settings.host} without API keys: anyone who can reach it "
+            "could use it; set VOXLINE_API_KEYS, or listen on 127.0.0.1"
+        )
+
+
+def _secure(app: FastAPI, state: ServerState) -> None:
+    """Keys, rate limit and session slots on every request and socket; CORS outside them."""
+    settings = state.settings
+    app.add_middleware(
+        SecurityGate,
+        keys=KeyRing(settings.client_keys),
+        limiter=RateLimiter(settings.rate_limit),
+        slots=state.slots,
+        on_refused=state.metrics.refused,
+    )
+    if settings.cors_origins:  # added last: the outermost, so refusals carry CORS headers too
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+
+
 def _realtime_router(state: ServerState) -> APIRouter:
     """`/v1/realtime`: the OpenAI Realtime protocol on this server's backend."""
     from voxline.realtime_api import router
 
-    def check_token(given: str | None) -> bool:
-        expected = state.settings.bridge_token
-        return expected is None or given == expected.get_secret_value()
-
-    return router(lambda: state.host.create_model(None), check_token=check_token)
+    # the SecurityGate middleware has checked the key (and taken a session slot) already
+    return router(lambda: state.host.create_model(None))
 
 
 async def _mint(state: ServerState, body: ClientTokenRequest) -> ClientToken:

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import secrets
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass, replace
@@ -20,8 +19,10 @@ from voxline.errors import ProtocolError, VoxlineError
 from voxline.scenarios.base import Scenario
 from voxline.scenarios.voice_coach import CoachSettings
 from voxline.server import inbound, wire
-from voxline.server.logs import bind_session
+from voxline.server.logs import bind_session, tag_task
+from voxline.server.metrics import ConversationMeter
 from voxline.server.outbox import Outbox, OutboxStats, SlowConsumerError
+from voxline.server.security import Deadline
 from voxline.session.session import RealtimeSession
 from voxline.store import SessionLog
 
@@ -109,22 +110,16 @@ class _Bridge:
         self._ended = asyncio.Event()
         self._end_reason = "the conversation ended"
         self._too_slow = False
+        self._clean_end = False
+        self._meter: ConversationMeter | None = None
+        self.deadline = Deadline(
+            state.settings.session_timeout_s, state.settings.session_max_s
+        )  # the SecurityGate checked the key already
 
     # ----------------------------------------------------------------- setup
 
     def _check_query(self) -> tuple[str, bool]:
         query = self.ws.query_params
-        expected = self.state.settings.bridge_token
-        if expected is not None:
-            given = query.get("token", "")
-            if not given or not secrets.compare_digest(
-                given.encode(), expected.get_secret_value().encode()
-            ):
-                raise _Reject(
-                    "unauthorized",
-                    "this server needs ?token=...; the token is missing or wrong",
-                    CLOSE_UNAUTHORISED,
-                )
         name = query.get("scenario") or self.state.settings.scenario
         return name, _flag(query.get("push_to_talk", "false"))
 
@@ -159,6 +154,7 @@ class _Bridge:
         if self.coach is not None:
             scenario = replace(scenario, triggers=self.coach.triggers())
         session_id = uuid.uuid4().hex[:12]
+        tag_task(session_id)  # the bridge's own lines (bad input, closing) name it too
         try:
             model = self.state.host.create_model(scenario)
             session = scenario.session(model, config=_turns(scenario.config, self.push_to_talk))
@@ -168,6 +164,7 @@ class _Bridge:
             session_id, scenario.name, self.push_to_talk, session, self.outbox
         )
         self.state.connections[session_id] = self.connection
+        self._meter = self.state.metrics.conversation(model)
         with bind_session(session_id):
             log.info("conversation starts: scenario=%s push_to_talk=%s backend=%s",
                      scenario.name, self.push_to_talk, self.state.host.backend.name)  # fmt: skip
@@ -200,6 +197,9 @@ class _Bridge:
         if connection is None:
             return
         self.state.connections.pop(connection.session_id, None)
+        if self._meter is not None:
+            self._meter.end(self._end_reason if self._clean_end else "closed")
+            self._meter = None
         with bind_session(connection.session_id):
             await connection.session.close()
             if self._pump is not None:
@@ -218,6 +218,9 @@ class _Bridge:
         """Session events to the outbox until the session ends."""
         try:
             async for event in session:
+                self.deadline.touch()
+                if self._meter is not None:
+                    self._meter.observe(event)
                 if self._history is not None:
                     self._history.observe(event)
                 if isinstance(event, se.AudioInterrupted):
@@ -242,6 +245,7 @@ class _Bridge:
                 message = await self.ws.receive()
                 if message["type"] == "websocket.disconnect":
                     return
+                self.deadline.touch()
                 data, text = message.get("bytes"), message.get("text")
                 try:
                     if data is not None:
@@ -316,6 +320,21 @@ class _Bridge:
         )
         await self._start()
 
+    async def _expire(self) -> None:
+        """End the conversation cleanly once it is idle or old beyond the settings."""
+        reason = await self.deadline.expired()
+        limit = self.deadline.idle_s if reason == Deadline.IDLE else self.deadline.max_s
+        what = "idle" if reason == Deadline.IDLE else "long"
+        self.outbox.put(
+            {
+                "type": "session.ended",
+                "reason": reason,
+                "message": f"the conversation was {what} for {limit:g} s and has ended",
+            }
+        )
+        self._clean_end = True
+        self._end(reason)
+
     def _reply_error(self, code: str, message: str, event_type: str | None) -> None:
         log.info("bad input from the browser: code=%s event_type=%s %s", code, event_type, message)
         self.outbox.put(wire.error(code, message, event_type))
@@ -350,13 +369,16 @@ class _Bridge:
             await self._start()
             receiver = asyncio.create_task(self._receive(), name="bridge-receiver")
             ended = asyncio.create_task(self._ended.wait(), name="bridge-ended")
+            expiry = asyncio.create_task(self._expire(), name="bridge-deadline")
             done, _ = await asyncio.wait({receiver, ended}, return_when=asyncio.FIRST_COMPLETED)
-            for task in (receiver, ended):
+            for task in (receiver, ended, expiry):
                 task.cancel()
-            await asyncio.gather(receiver, ended, return_exceptions=True)
+            await asyncio.gather(receiver, ended, expiry, return_exceptions=True)
             if receiver in done and not receiver.cancelled():
                 receiver.result()  # a failed restart raises _Reject here
-            if self._ended.is_set():
+            if self._clean_end:
+                log.info("closing the socket: %s", self._end_reason)
+            elif self._ended.is_set():
                 close_code = CLOSE_TOO_SLOW if self._too_slow else CLOSE_UNAVAILABLE
                 log.info("closing the socket: %s", self._end_reason)
         except _Reject as reject:

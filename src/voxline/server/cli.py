@@ -92,10 +92,9 @@ def serve(
                 f"there is no scenario named {settings.scenario!r}; "
                 f"known scenarios: {', '.join(scenarios.names())}"
             )
-        secrets = [
-            s.get_secret_value() for s in (settings.openai_api_key, settings.bridge_token) if s
-        ]
-        configure_logging(settings.log_level, secrets=secrets)
+        configure_logging(
+            settings.log_level, secrets=settings.secrets, log_format=settings.log_format
+        )
         asyncio.run(_run(settings))
     except ConfigurationError as exc:
         typer.echo(f"error: {exc}", err=True)

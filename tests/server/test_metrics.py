@@ -1,0 +1,170 @@
+"""Metrics: the meter of one conversation alone, and GET /metrics on a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx2
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from websockets.asyncio.client import connect
+
+from tests.server.conftest import TIMEOUT_S, Scripts, serve
+from tests.server.wsutil import next_json, until
+from voxline.core import commands as cmd
+from voxline.core import session_events as se
+from voxline.core.events import ConnectionChanged, ConnectionState, ResponseStatus
+from voxline.core.items import Message, Role
+from voxline.engine.options import EngineStats
+from voxline.errors import ToolExecutionError
+from voxline.server.app import create_app
+from voxline.server.metrics import ServerMetrics
+from voxline.settings import Settings
+from voxline.testing import ManualClock, call, on, reply
+
+
+class EngineLike:
+    """A model exposing the offline engine's `stats`."""
+
+    def __init__(self) -> None:
+        self.stats = EngineStats()
+
+
+def metrics_with_clock() -> tuple[ServerMetrics, ManualClock]:
+    clock = ManualClock()
+    return ServerMetrics(clock=clock, process=False), clock
+
+
+def value(metrics: ServerMetrics, name: str, **labels: str) -> float | None:
+    return metrics.registry.get_sample_value(name, labels)
+
+
+def user_message(text: str) -> Message:
+    return Message(id="u1", role=Role.USER, text=text, created_at=0.0, updated_at=0.0)
+
+
+def test_a_spoken_turn_is_timed_stage_by_stage() -> None:
+    metrics, clock = metrics_with_clock()
+    meter = metrics.conversation()
+    meter.observe(se.UserSpeechStarted())
+    clock.advance(2.0)
+    meter.observe(se.UserSpeechStopped())
+    clock.advance(0.25)
+    meter.observe(se.HistoryItemUpdated(user_message("where is my order")))
+    clock.advance(0.25)
+    meter.observe(se.TranscriptDelta("a1", Role.ASSISTANT, "Let"))
+    meter.observe(se.TranscriptDelta("a1", Role.ASSISTANT, " me"))  # only the first counts
+    clock.advance(0.3)
+    meter.observe(se.AudioReceived("a1", b"\x00\x00"))
+    clock.advance(0.3)
+    meter.observe(se.AudioReceived("a1", b"\x00\x00"))  # not a new turn
+    meter.observe(se.ResponseFinished("r1", ResponseStatus.COMPLETED))
+    stage = "voxline_turn_stage_seconds_sum"
+    assert value(metrics, stage, stage="transcript") == pytest.approx(0.25)
+    assert value(metrics, stage, stage="first_text") == pytest.approx(0.5)
+    assert value(metrics, stage, stage="first_audio") == pytest.approx(0.8)
+    assert value(metrics, "voxline_voice_to_voice_seconds_count") == 1
+    assert value(metrics, "voxline_voice_to_voice_seconds_sum") == pytest.approx(0.8)
+    assert value(metrics, "voxline_turns_total", status="completed") == 1
+    assert value(metrics, "voxline_sessions_total") == 1
+
+
+def test_typed_turns_have_no_voice_latency() -> None:
+    metrics, _ = metrics_with_clock()
+    meter = metrics.conversation()
+    meter.observe(se.HistoryItemAdded(user_message("typed")))
+    meter.observe(se.AudioReceived("a1", b"\x00\x00"))
+    meter.observe(se.ResponseFinished("r1", ResponseStatus.CANCELLED))
+    assert value(metrics, "voxline_voice_to_voice_seconds_count") == 0
+    assert value(metrics, "voxline_turns_total", status="cancelled") == 1
+
+
+def test_tools_handoffs_guardrails_reconnects_and_errors_are_counted() -> None:
+    metrics, _ = metrics_with_clock()
+    meter = metrics.conversation()
+    meter.observe(se.ToolCallStarted("c1", "lookup", "{}", "support"))
+    meter.observe(se.ToolCallFinished("c1", "lookup", "{}", is_error=False, duration_s=0.02))
+    meter.observe(se.ToolCallFinished("c2", "lookup", "boom", is_error=True, duration_s=0.5))
+    meter.observe(se.HandoffCompleted("router", "support", "order"))
+    meter.observe(se.GuardrailTripped("a1", "moderation", "offensive", "rude"))
+    meter.observe(ConnectionChanged(ConnectionState.RECONNECTING, attempt=1))
+    meter.observe(ConnectionChanged(ConnectionState.CONNECTED))
+    meter.observe(se.ErrorOccurred(ToolExecutionError("boom", tool_name="lookup")))
+    assert value(metrics, "voxline_tool_call_seconds_count", tool="lookup") == 2
+    assert value(metrics, "voxline_tool_call_seconds_sum", tool="lookup") == pytest.approx(0.52)
+    assert value(metrics, "voxline_tool_call_failures_total", tool="lookup") == 1
+    handoff = {"from_agent": "router", "to_agent": "support"}
+    assert value(metrics, "voxline_handoffs_total", **handoff) == 1
+    trip = {"guardrail": "moderation", "category": "offensive"}
+    assert value(metrics, "voxline_guardrail_trips_total", **trip) == 1
+    assert value(metrics, "voxline_model_reconnects_total") == 1
+    assert value(metrics, "voxline_session_errors_total", error="ToolExecutionError") == 1
+
+
+def test_the_engines_own_timings_are_read_once_each() -> None:
+    metrics, _ = metrics_with_clock()
+    model = EngineLike()
+    meter = metrics.conversation(model)
+    model.stats.first_audio_s.append(0.9)
+    meter.observe(se.ResponseFinished("r1", ResponseStatus.COMPLETED))
+    model.stats.first_audio_s.append(1.1)
+    meter.observe(se.ResponseFinished("r2", ResponseStatus.COMPLETED))
+    model.stats.first_audio_s.append(1.5)
+    meter.end("closed")
+    meter.end("closed")  # counted once
+    assert value(metrics, "voxline_engine_first_audio_seconds_count") == 3
+    assert value(metrics, "voxline_engine_first_audio_seconds_sum") == pytest.approx(3.5)
+    assert value(metrics, "voxline_sessions_ended_total", reason="closed") == 1
+
+
+def test_live_values_and_the_store_counter() -> None:
+    metrics, _ = metrics_with_clock()
+    assert value(metrics, "voxline_active_sessions", kind="bridge") == 0
+    assert value(metrics, "voxline_store_write_failures_total") == 0
+    metrics.watch_sessions(lambda: {"bridge": 3, "realtime": 1})
+    failures = [0]
+    metrics.watch_store(lambda: failures[0])
+    failures[0] = 4
+    assert value(metrics, "voxline_active_sessions", kind="bridge") == 3
+    assert value(metrics, "voxline_active_sessions", kind="realtime") == 1
+    assert value(metrics, "voxline_store_write_failures_total") == 4
+
+
+async def test_get_metrics_after_a_real_conversation(settings: Settings, scripts: Scripts) -> None:
+    scripts.queue.append(
+        [
+            on(cmd.CreateResponse, call("transfer_to_support", {"reason": "order status"})),
+            on(cmd.CreateResponse, call("lookup_order_by_phone", {"phone": "555 123 4567"})),
+            on(cmd.CreateResponse, reply("Your order has shipped.", audio_ms=100)),
+        ]
+    )
+    async with (
+        serve(create_app(settings, model_factory=scripts)) as server,
+        httpx2.AsyncClient(base_url=server.http) as client,
+    ):
+        released = asyncio.Event()
+        server.state.slots.on_release = lambda kind: released.set()
+        async with connect(server.ws()) as ws:
+            assert (await next_json(ws))["type"] == "session.ready"
+            await ws.send(json.dumps({"type": "text", "text": "Where is my order?"}))
+            for _ in range(3):
+                await until(ws, "response.finished")
+            during = await client.get("/metrics")
+        await asyncio.wait_for(released.wait(), TIMEOUT_S)
+        after = await client.get("/metrics")
+    assert during.status_code == 200
+    assert during.headers["content-type"].startswith("text/plain")
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(during.text)
+        for s in family.samples
+    }
+    assert samples[("voxline_active_sessions", (("kind", "bridge"),))] == 1
+    assert samples[("voxline_turns_total", (("status", "completed"),))] == 3
+    assert samples[("voxline_handoffs_total", (("from_agent", "router"), ("to_agent", "support")))]
+    assert samples[("voxline_tool_call_seconds_count", (("tool", "lookup_order_by_phone"),))] == 1
+    assert samples[("voxline_store_write_failures_total", ())] == 0
+    assert samples[("process_resident_memory_bytes", ())] > 0
+    assert 'voxline_active_sessions{kind="bridge"} 0.0' in after.text
+    assert 'voxline_sessions_ended_total{reason="closed"} 1.0' in after.text
