@@ -1,0 +1,310 @@
+"""Benchmark the OpenAI Realtime transport: voxline vs openai-agents vs a bare floor client.
+
+Every configuration (client x number of sessions) runs against voxline's fake realtime
+server on 127.0.0.1, started in its own process so the client's CPU is measured alone. Each
+session streams microphone audio in real time; on every user turn the model calls a function
+(a tool or, every other turn, a handoff to the other agent), the client answers it, and the
+model speaks a reply streamed in real time as audio deltas. Measured:
+
+- added latency per audio delta: the server's send time (time.monotonic, carried inside the
+  audio bytes) to the moment the application gets the audio; the first chunk of each reply
+  and every chunk;
+- tool and handoff round trip: function call sent -> function output, and -> the next
+  response.create, both received by the server (server clock);
+- CPU seconds of the client process per session-minute of streaming;
+- client process memory before the sessions and per session.
+
+voxline is reported as ratios to the floor (the protocol work any framework must do) and to
+openai-agents. The machine may be shared and is noisy: compare ratios from one run.
+
+Run: .venv/bin/python benchmarks/transport_bench.py [--sessions 1,10,50] [--seconds 20]
+        [--clients voxline,agents,floor] [--out benchmarks/results/transport.json]
+Prints a table and writes the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from transport.clients import CLIENTS, client_process
+from transport.traffic import Traffic, summary
+
+RESULTS = Path(__file__).parent / "results" / "transport.json"
+GOAL = {"latency": 1.5, "round_trip": 1.5, "cpu": 1.25}
+METRICS = (
+    ("first_chunk_ms", "first audio chunk", "latency"),
+    ("every_chunk_ms", "every audio chunk", "latency"),
+    ("tool_round_trip_ms", "tool round trip", "round_trip"),
+    ("handoff_round_trip_ms", "handoff round trip", "round_trip"),
+    ("cpu_s_per_session_minute", "CPU s / session-minute", "cpu"),
+)
+
+
+class Server:
+    """The fake server's process, shared by every run (one client process at a time)."""
+
+    def __init__(self, traffic: Traffic) -> None:
+        from transport.server import serve_process  # imports voxline: keep it out of clients
+
+        self.ctx = mp.get_context("spawn")
+        self.pipe, child = self.ctx.Pipe()
+        self.process = self.ctx.Process(target=serve_process, args=(child, traffic), daemon=True)
+        self.process.start()
+        self.base_url: str | None = None
+
+    def url(self) -> str:
+        if self.base_url is None:
+            if not self.pipe.poll(60):
+                raise TimeoutError("the fake server process did not start within 60 s")
+            self.base_url = self.pipe.recv()
+        return self.base_url
+
+    def collect(self) -> dict[str, Any]:
+        """The server's timings of the run that just ended."""
+        self.pipe.send("collect")
+        if not self.pipe.poll(30):
+            raise TimeoutError("the fake server process did not report its timings")
+        stats: dict[str, Any] = self.pipe.recv()
+        return stats
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.pipe.send("stop")
+            self.process.join(30)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+def run_one(server: Server, kind: str, sessions: int, traffic: Traffic) -> dict[str, Any]:
+    """Run one client process with `sessions` sessions against the server.
+
+    The client is spawned (not forked) and this module imports neither voxline nor
+    openai-agents at the top, so the client process holds only its own libraries. It imports
+    them while the server starts, before anything is measured.
+    """
+    client_end, client_pipe = server.ctx.Pipe()
+    client = server.ctx.Process(
+        target=client_process, args=(client_pipe, kind, sessions, traffic), daemon=True
+    )
+    client.start()
+    try:
+        client_end.send(server.url())
+        limit = traffic.seconds + 120
+        if not client_end.poll(limit):
+            raise TimeoutError(f"{kind} with {sessions} sessions gave no result in {limit:g} s")
+        raw: dict[str, Any] = client_end.recv()
+        client.join(30)
+    finally:
+        if client.is_alive():
+            client.kill()
+            client.join()
+    return digest(raw, server.collect())
+
+
+def digest(raw: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
+    """Turn one run's raw samples into medians, p95s and per-session figures."""
+    if "failed" in raw:
+        return {**raw, "server": stats}
+    n = raw["sessions"]
+    trips = stats["round_trips"]
+
+    def trip(kind: str, key: str) -> list[float]:
+        return [t[key] for t in trips if t["kind"] == kind and t[key] is not None]
+
+    minutes = n * raw["wall_s"] / 60
+    return {
+        "client": raw["client"],
+        "sessions": n,
+        "first_chunk_ms": summary(raw["first"]),
+        "every_chunk_ms": summary(raw["every"]),
+        "tool_round_trip_ms": summary(trip("tool", "create_s")),
+        "handoff_round_trip_ms": summary(trip("handoff", "create_s")),
+        "tool_output_ms": summary(trip("tool", "output_s")),
+        "handoff_output_ms": summary(trip("handoff", "output_s")),
+        "cpu_s": round(raw["cpu_s"], 3),
+        "wall_s": round(raw["wall_s"], 3),
+        "cpu_s_per_session_minute": round(raw["cpu_s"] / minutes, 4),
+        "rss_before_mb": round(raw["rss_before"] / 2**20, 1),
+        "rss_per_session_kb": round((raw["rss_end"] - raw["rss_before"]) / n / 1024, 1),
+        "counts": raw["counts"],
+        "warm_up_counts": raw["warm_up_counts"],
+        "server": {k: v for k, v in stats.items() if k != "round_trips"},
+    }
+
+
+def figure(run: dict[str, Any] | None, metric: str, stat: str) -> float | None:
+    """One number of a run: a summary's median/p95, or a plain value."""
+    if run is None or "failed" in run:
+        return None
+    value = run[metric]
+    if isinstance(value, dict):
+        picked = value.get(stat)
+        return float(picked) if picked is not None else None
+    return float(value)
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a is not None and b and b > 0 else None
+
+
+def ratios(by: dict[tuple[str, int], dict[str, Any]], sessions: int) -> dict[str, Any]:
+    """voxline/floor, voxline/agents and agents/floor for every metric, median and p95."""
+    pairs = (("voxline", "floor"), ("voxline", "agents"), ("agents", "floor"))
+    out: dict[str, Any] = {}
+    for a, b in pairs:
+        ra, rb = by.get((a, sessions)), by.get((b, sessions))
+        if ra is None or rb is None:
+            continue
+        table: dict[str, Any] = {}
+        for metric, _label, _goal in METRICS:
+            table[metric] = {
+                stat: ratio(figure(ra, metric, stat), figure(rb, metric, stat))
+                for stat in ("median", "p95")
+            }
+        out[f"{a}/{b}"] = table
+    return out
+
+
+def goal_check(table: dict[str, Any]) -> dict[str, bool | None]:
+    """Whether voxline is within the goal of the floor on each metric (median)."""
+    vs_floor = table.get("voxline/floor")
+    if vs_floor is None:
+        return {}
+    checks: dict[str, bool | None] = {}
+    for metric, _label, goal in METRICS:
+        value = vs_floor[metric]["median"]
+        checks[metric] = None if value is None else value <= GOAL[goal]
+    return checks
+
+
+def fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def print_table(runs: list[dict[str, Any]], analysis: dict[str, Any]) -> None:
+    head = (
+        f"{'client':8} {'sess':>4} | {'first ms med/p95':>17} | {'all ms med/p95':>15} | "
+        f"{'tool rt ms':>13} | {'handoff rt ms':>13} | {'cpu s/s-min':>11} | "
+        f"{'rss MB':>6} {'KB/sess':>8} | calls/handoffs/errors"
+    )
+    print(head)
+    print("-" * len(head))
+    for run in runs:
+        if "failed" in run:
+            print(f"{run['client']:8} {run['sessions']:>4} | FAILED: {run['failed']}")
+            continue
+
+        def pair(metric: str, run: dict[str, Any] = run) -> str:
+            return f"{fmt(figure(run, metric, 'median'))}/{fmt(figure(run, metric, 'p95'))}"
+
+        c = run["counts"]
+        print(
+            f"{run['client']:8} {run['sessions']:>4} | {pair('first_chunk_ms'):>17} | "
+            f"{pair('every_chunk_ms'):>15} | {pair('tool_round_trip_ms'):>13} | "
+            f"{pair('handoff_round_trip_ms'):>13} | {run['cpu_s_per_session_minute']:>11.3f} | "
+            f"{run['rss_before_mb']:>6.1f} {run['rss_per_session_kb']:>8.1f} | "
+            f"{c['tool_calls']}/{c['handoffs']}/{c['errors'] + run['server']['error_count']}"
+        )
+    for sessions, table in analysis.items():
+        print(f"\nratios at {sessions} session(s), median (p95):")
+        for pair_name, metrics in table["ratios"].items():
+            cells = ", ".join(
+                f"{label} {fmt(metrics[m]['median'])} ({fmt(metrics[m]['p95'])})"
+                for m, label, _goal in METRICS
+            )
+            print(f"  {pair_name:15} {cells}")
+        if table["voxline_within_goal"]:
+            verdict = ", ".join(
+                f"{m}: {'yes' if ok else 'NO' if ok is not None else '-'}"
+                for m, ok in table["voxline_within_goal"].items()
+            )
+            print(
+                f"  voxline within goal of floor (latency/round trip <= 1.5x, CPU <= 1.25x): "
+                f"{verdict}"
+            )
+    print(
+        "\nnote: a shared 2-core machine is noisy (other processes may run); the load average "
+        "is in the JSON. Compare ratios from one run, not absolute numbers across runs."
+    )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", default="1,10,50", help="comma-separated session counts")
+    parser.add_argument("--seconds", type=float, default=20.0, help="streaming time per run")
+    parser.add_argument("--clients", default=",".join(CLIENTS), help="voxline,agents,floor")
+    parser.add_argument("--input-chunk-ms", type=int, default=50, help="microphone chunk")
+    parser.add_argument("--reply-chunks", type=int, default=10, help="audio deltas per reply")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON")
+    args = parser.parse_args(argv)
+    clients = [c.strip() for c in args.clients.split(",") if c.strip()]
+    unknown = sorted(set(clients) - set(CLIENTS))
+    if unknown:
+        parser.error(f"unknown client(s) {unknown}; expected some of {list(CLIENTS)}")
+    try:
+        args.session_counts = [int(s) for s in args.sessions.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--sessions must be comma-separated integers, not {args.sessions!r}")
+    if not args.session_counts or min(args.session_counts) < 1:
+        parser.error("--sessions needs at least one count, each 1 or more")
+    if args.seconds <= 0:
+        parser.error("--seconds must be positive")
+    if args.reply_chunks < 1 or args.input_chunk_ms < 10:
+        parser.error("--reply-chunks must be 1 or more and --input-chunk-ms 10 or more")
+    args.client_list = clients
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    traffic = Traffic(
+        seconds=args.seconds, input_chunk_ms=args.input_chunk_ms, reply_chunks=args.reply_chunks
+    )
+    load_before = os.getloadavg()
+    runs: list[dict[str, Any]] = []
+    server = Server(traffic)
+    try:
+        for sessions in args.session_counts:
+            for kind in args.client_list:
+                print(f"running {kind} x{sessions} for {traffic.seconds:g} s ...", flush=True)
+                runs.append(run_one(server, kind, sessions, traffic))
+    finally:
+        server.stop()
+    by = {(r["client"], r["sessions"]): r for r in runs}
+    analysis = {
+        str(n): {"ratios": (table := ratios(by, n)), "voxline_within_goal": goal_check(table)}
+        for n in args.session_counts
+    }
+    report = {
+        "benchmark": "transport",
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": {
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        },
+        "traffic": vars(traffic),
+        "goal": GOAL,
+        "runs": runs,
+        "analysis": analysis,
+    }
+    print_table(runs, analysis)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwrote {args.out}")
+    return report
+
+
+if __name__ == "__main__":
+    main()

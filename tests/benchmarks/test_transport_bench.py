@@ -1,0 +1,64 @@
+"""The transport benchmark runs end to end with tiny settings, so it cannot rot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "benchmarks" / "transport_bench.py"
+CLIENTS = ("voxline", "agents", "floor")
+
+
+def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_one_session_of_each_client_measures_audio_round_trips_cpu_and_memory(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "transport.json"
+    done = run_bench(
+        "--sessions", "1", "--seconds", "2.5", "--reply-chunks", "3", "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    report: dict[str, Any] = json.loads(out.read_text())
+    runs = {run["client"]: run for run in report["runs"]}
+    assert sorted(runs) == sorted(CLIENTS)
+    for name, run in runs.items():
+        assert "failed" not in run, f"{name}: {run.get('failed')}"
+        assert run["counts"]["errors"] == 0, run["counts"]["error_samples"]
+        assert run["server"]["error_count"] == 0, run["server"]["errors"]
+        assert run["server"]["invalid_count"] == 0, run["server"]["invalid"]
+        # the warm-up went through a tool call and a handoff, each answered by a reply
+        assert run["warm_up_counts"]["tool_calls"] == 1
+        assert run["warm_up_counts"]["handoffs"] == 1
+        # the measured session spoke once: one tool call, answered, then a streamed reply
+        assert run["counts"]["tool_calls"] == 1
+        assert run["tool_round_trip_ms"]["n"] == 1
+        assert 0 < run["tool_round_trip_ms"]["median"] < 5000
+        assert run["first_chunk_ms"]["n"] == 1
+        assert run["every_chunk_ms"]["n"] >= 1
+        assert run["cpu_s_per_session_minute"] > 0
+        assert run["rss_before_mb"] > 0
+    ratios = report["analysis"]["1"]["ratios"]
+    assert set(ratios) == {"voxline/floor", "voxline/agents", "agents/floor"}
+    assert ratios["voxline/floor"]["tool_round_trip_ms"]["median"] > 0
+    assert "voxline within goal of floor" in done.stdout
+    assert "noisy" in done.stdout
+
+
+def test_an_unknown_client_is_refused_with_the_choices() -> None:
+    done = run_bench("--clients", "voxline,livekit", "--seconds", "1")
+    assert done.returncode == 2
+    assert "unknown client(s) ['livekit']" in done.stderr
