@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -19,8 +20,10 @@ from voxline.core.items import Message, Role
 from voxline.engine.options import EngineStats
 from voxline.errors import ToolExecutionError
 from voxline.server.app import create_app
-from voxline.server.metrics import ServerMetrics
+from voxline.server.metrics import ServerMetrics, store_health
 from voxline.settings import Settings
+from voxline.store import ConversationLog
+from voxline.store.database import ConversationStore
 from voxline.testing import ManualClock, call, on, reply
 
 
@@ -168,3 +171,41 @@ async def test_get_metrics_after_a_real_conversation(settings: Settings, scripts
     assert samples[("process_resident_memory_bytes", ())] > 0
     assert 'voxline_active_sessions{kind="bridge"} 0.0' in after.text
     assert 'voxline_sessions_ended_total{reason="closed"} 1.0' in after.text
+
+
+def test_store_health_never_shows_the_url(tmp_path: Path) -> None:
+    assert store_health(None) == {"state": "absent"}
+    url = f"sqlite+aiosqlite:///{tmp_path / 'v.db'}"
+    conversations = ConversationLog(ConversationStore(url))
+    assert store_health(conversations)["state"] == "ok"
+    stats = conversations.stats
+    stats.submitted, stats.written, stats.write_failures = 5, 2, 1
+    stats.last_error = f"cannot reach {url}"
+    health = store_health(conversations)
+    assert health == {
+        "state": "failing",
+        "database": "sqlite",
+        "recording": False,
+        "written": 2,
+        "pending": 3,
+        "write_failures": 1,
+        "dropped": 0,
+    }
+    assert str(tmp_path) not in json.dumps(health)
+
+
+async def test_health_and_metrics_report_the_store(settings: Settings, scripts: Scripts) -> None:
+    async with (
+        serve(create_app(settings, model_factory=scripts)) as server,
+        httpx2.AsyncClient(base_url=server.http) as client,
+    ):
+        health = (await client.get("/api/health")).json()
+        conversations = server.state.conversations
+        assert conversations is not None
+        conversations.stats.write_failures = 2  # as the writer counts them
+        metrics = (await client.get("/metrics")).text
+    assert health["store"]["state"] == "ok"
+    assert health["store"]["database"] == "sqlite"
+    assert health["sessions"] == {"open": {}, "max": 50}
+    assert health["auth_required"] is False
+    assert "voxline_store_write_failures_total 2.0" in metrics

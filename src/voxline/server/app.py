@@ -23,7 +23,7 @@ from voxline.scenarios.base import Scenario
 from voxline.server.backends import Backend, ModelFactory, ModelHost, backend_for
 from voxline.server.bridge import Connection, serve_bridge
 from voxline.server.history import history_router
-from voxline.server.metrics import CONTENT_TYPE, ServerMetrics
+from voxline.server.metrics import CONTENT_TYPE, ServerMetrics, store_health
 from voxline.server.security import KeyRing, RateLimiter, SecurityGate, SessionSlots
 from voxline.settings import Settings, is_loopback
 from voxline.store import ConversationLog
@@ -181,6 +181,7 @@ def create_app(
     conversations = state.conversations = ConversationLog.from_settings(
         chosen.database_url, chosen.data_dir, recording=chosen.recording
     )
+    state.metrics.watch_store(lambda: conversations.stats.write_failures)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -222,6 +223,7 @@ def create_app(
             "connections": len(state.connections),
             "sessions": {"open": state.slots.by_kind(), "max": state.slots.limit},
             "auth_required": bool(state.settings.client_keys),
+            "store": store_health(state.conversations),
         }
 
     @app.get("/metrics", tags=["api"], response_class=Response)

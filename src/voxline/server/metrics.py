@@ -10,7 +10,7 @@ the model has them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
@@ -22,7 +22,16 @@ from voxline.core.clock import Clock, SystemClock
 from voxline.core.events import ConnectionChanged, ConnectionState
 from voxline.core.items import Message, Role
 
-__all__ = ["CONTENT_TYPE", "LATENCY_BUCKETS", "ConversationMeter", "ServerMetrics"]
+if TYPE_CHECKING:
+    from voxline.store import ConversationLog
+
+__all__ = [
+    "CONTENT_TYPE",
+    "LATENCY_BUCKETS",
+    "ConversationMeter",
+    "ServerMetrics",
+    "store_health",
+]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 """The Content-Type of `ServerMetrics.render`."""
@@ -250,3 +259,26 @@ class ConversationMeter:
         self._ended = True
         self._read_engine()
         self._m.sessions_ended.labels(reason).inc()
+
+
+def store_health(conversations: ConversationLog | None) -> dict[str, Any]:
+    """The conversation store's part of `/api/health`: its state and write counters.
+
+    ``state`` is ``failing`` while writes wait behind a failed attempt, ``ok`` otherwise, and
+    ``absent`` without a store. The database URL and error texts are left out: either may
+    carry a password.
+    """
+    if conversations is None:
+        return {"state": "absent"}
+    stats = conversations.stats
+    pending = stats.submitted - stats.written - stats.dropped - stats.lost
+    failing = stats.last_error is not None and pending > 0 and stats.write_failures > 0
+    return {
+        "state": "failing" if failing else "ok",
+        "database": conversations.store.dialect,
+        "recording": conversations.recordings is not None,
+        "written": stats.written,
+        "pending": pending,
+        "write_failures": stats.write_failures,
+        "dropped": stats.dropped,
+    }
