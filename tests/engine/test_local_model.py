@@ -14,9 +14,8 @@ from voxline.core.config import AudioFormat, SemanticVAD, ServerVAD, SessionConf
 from voxline.core.ids import CountingIds
 from voxline.core.items import Message, Role
 from voxline.engine.local_model import EngineOptions, LocalRealtimeModel
-from voxline.engine.ports import Audio, ChatMessage, LLMOutput, ToolChoice
+from voxline.engine.ports import ChatMessage, LLMOutput, ToolChoice
 from voxline.errors import ConfigurationError, SessionStateError, TransportError
-from voxline.testing import ManualClock
 from voxline.testing.engine_fakes import (
     HOLD,
     FakeTTS,
@@ -162,90 +161,6 @@ async def test_first_sentence_is_voiced_before_the_reply_is_generated() -> None:
     events = await e.until(ev.ResponseDone)
     assert e.tts.spoken == ["Hello there, friend.", "The rest comes later."]
     assert of(events, ev.OutputItemDone)[0].text == "Hello there, friend. The rest comes later."
-    await e.close()
-
-
-async def test_partial_transcripts_grow_while_the_user_speaks_and_the_last_is_reused() -> None:
-    e = Engine(["please book a table for two"], ["Done."], ms_per_word=250)
-    await e.start()
-    for part in chunks(silence(100) + speech(1500)):
-        await e.send(cmd.SendAudio(part))
-    deltas = await e.until(ev.InputTranscriptDelta)
-    for part in chunks(silence(500)):
-        await e.send(cmd.SendAudio(part))
-    events = await e.until(ev.ResponseDone)
-    deltas += of(events, ev.InputTranscriptDelta)
-    text = "".join(d.delta for d in of(deltas, ev.InputTranscriptDelta))
-    assert "please book a table for two".startswith(text)
-    assert of(events, ev.InputTranscriptCompleted)[0].transcript == "please book a table for two"
-    assert e.model.stats.partials >= 2
-    assert e.model.stats.reused_finals == 1
-    # the final transcript cost no STT call after the end of speech
-    assert len(e.stt.calls) == e.model.stats.partials
-    await e.close()
-
-
-async def test_a_pause_is_transcribed_even_behind_a_running_partial() -> None:
-    e = Engine(["two pieces"], ["Ok."])
-    await e.start()
-    for part in chunks(silence(100) + speech(1000) + silence(500)):  # no await in between:
-        await e.send(cmd.SendAudio(part))  # the 800 ms partial is still running at the pause
-    events = await e.until(ev.ResponseDone)
-    assert of(events, ev.InputTranscriptCompleted)[0].transcript == "two pieces"
-    assert e.model.stats.partials == 2
-    assert e.model.stats.reused_finals == 1
-    assert len(e.stt.calls) == 2
-    await e.close()
-
-
-class TimedSTT(ScriptedSTT):
-    """Takes `rtf` seconds of (manual) time per second of audio; a word per 100 ms."""
-
-    def __init__(self, clock: ManualClock, rtf: float, transcripts: Sequence[str]) -> None:
-        super().__init__(transcripts, ms_per_word=100)
-        self.clock, self.rtf = clock, rtf
-
-    def transcribe(self, audio: Audio) -> str:
-        self.clock.advance(self.rtf * audio.size / self.sample_rate)
-        return super().transcribe(audio)
-
-
-def timed_engine(rtf: float) -> Engine:
-    e = Engine(turns=["Ok."])
-    clock = ManualClock()
-    e.stt = TimedSTT(clock, rtf, [" ".join(f"w{i}" for i in range(40))])
-    e.model = LocalRealtimeModel(e.vad, e.stt, e.llm, e.tts, clock=clock, ids=CountingIds())
-    e._events = e.model.events().__aiter__()
-    return e
-
-
-async def test_partials_run_every_interval_when_stt_is_fast() -> None:
-    e = timed_engine(0.05)
-    await e.start()
-    for audio in (silence(100) + speech(900), speech(800), speech(800)):
-        for part in chunks(audio):
-            await e.send(cmd.SendAudio(part))
-        await e.until(ev.InputTranscriptDelta)  # a partial at 800, 1600 and 2400 ms
-    for part in chunks(silence(500)):
-        await e.send(cmd.SendAudio(part))
-    await e.until(ev.ResponseDone)
-    assert e.model.stats.stt_rtf == pytest.approx(0.05)
-    assert (e.model.stats.partials, e.model.stats.reused_finals) == (4, 1)
-    await e.close()
-
-
-async def test_partials_that_would_delay_the_final_transcript_are_skipped() -> None:
-    e = timed_engine(1.0)  # as slow as speech itself: a partial costs as long as the turn
-    await e.start()
-    for part in chunks(silence(100) + speech(900)):
-        await e.send(cmd.SendAudio(part))
-    await e.until(ev.InputTranscriptDelta)  # the first partial measured the STT's speed
-    for part in chunks(speech(1600) + silence(500)):
-        await e.send(cmd.SendAudio(part))
-    await e.until(ev.ResponseDone)
-    assert e.model.stats.stt_rtf == pytest.approx(1.0)
-    # no partial while speaking after that; the pause is still transcribed and reused
-    assert (e.model.stats.partials, e.model.stats.reused_finals) == (2, 1)
     await e.close()
 
 
