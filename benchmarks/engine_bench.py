@@ -4,7 +4,8 @@ Real recordings (Debian's pocketsphinx-testdata) are streamed into a LocalRealti
 real time, 20 ms at a time, as a browser would; silero VAD ends each turn, moonshine
 transcribes, the language model answers and TTS speaks. Measured per turn, from the moment
 the engine decided the turn had ended (SpeechStopped): the final transcript, the first text,
-the first audio. Run twice, with and without transcribing while the user speaks.
+the first audio. Each clip is a caller's first turn with a cached agent, once with and once without
+transcribing while the user speaks, alternating so both see the same machine load.
 
 Run: .venv/bin/python benchmarks/engine_bench.py [--tts espeak|piper] [--scripted-llm]
 Prints a table and writes benchmarks/results/engine_bench.json.
@@ -19,6 +20,7 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -53,46 +55,40 @@ def clips() -> list[bytes]:
     return out
 
 
-async def run_turns(model: LocalRealtimeModel, audio: list[bytes]) -> list[dict[str, float]]:
-    """Stream each clip in real time; time the events after the end of speech."""
-    events = model.events().__aiter__()
-    await model.connect(SessionConfig(instructions=INSTRUCTIONS))
-    await anext(events)  # connected
-    turns: list[dict[str, float]] = []
-    for clip in audio:
-        marks: dict[str, float] = {}
-        start = time.perf_counter()
+async def one_turn(
+    model: LocalRealtimeModel, events: AsyncIterator[ev.ModelEvent], clip: bytes
+) -> dict[str, float]:
+    """Stream one clip in real time; time the events after the end of speech."""
+    marks: dict[str, float] = {}
+    start = time.perf_counter()
 
-        async def feed(data: bytes = clip, t0: float = start) -> None:
-            for n, i in enumerate(range(0, len(data), CHUNK)):
-                await model.send(cmd.SendAudio(data[i : i + CHUNK]))
-                await asyncio.sleep(max(0.0, t0 + (n + 1) * 0.02 - time.perf_counter()))
+    async def feed() -> None:
+        for n, i in enumerate(range(0, len(clip), CHUNK)):
+            await model.send(cmd.SendAudio(clip[i : i + CHUNK]))
+            await asyncio.sleep(max(0.0, start + (n + 1) * 0.02 - time.perf_counter()))
 
-        feeder = asyncio.create_task(feed())
-        while True:
-            event = await anext(events)
-            now = time.perf_counter()
-            match event:
-                case ev.SpeechStopped():
-                    marks["stopped"] = now
-                case ev.InputTranscriptCompleted():
-                    marks.setdefault("transcript", now)
-                case ev.OutputTextDelta():
-                    marks.setdefault("text", now)
-                case ev.OutputAudioDelta():
-                    marks.setdefault("audio", now)
-                case ev.ResponseDone():
-                    marks["done"] = now
-                    break
-                case ev.ModelError():
-                    print(f"  error: {event.message}")
-                case _:
-                    pass
-        await feeder
-        stopped = marks["stopped"]
-        turns.append({k: round(v - stopped, 3) for k, v in marks.items() if k != "stopped"})
-    await model.close()
-    return turns
+    feeder = asyncio.create_task(feed())
+    while "done" not in marks:
+        event = await anext(events)
+        now = time.perf_counter()
+        match event:
+            case ev.SpeechStopped():
+                marks["stopped"] = now
+            case ev.InputTranscriptCompleted():
+                marks.setdefault("transcript", now)
+            case ev.OutputTextDelta():
+                marks.setdefault("text", now)
+            case ev.OutputAudioDelta():
+                marks.setdefault("audio", now)
+            case ev.ResponseDone():
+                marks["done"] = now
+            case ev.ModelError():
+                print(f"  error: {event.message}")
+            case _:
+                pass
+    await feeder
+    stopped = marks.pop("stopped")
+    return {k: round(v - stopped, 3) for k, v in marks.items()}
 
 
 def median(turns: list[dict[str, float]], key: str) -> float:
@@ -110,38 +106,48 @@ async def main() -> None:
     stt: STT = create_stt()
     tts: TTS = create_tts(args.tts)
     loaded_audio_s = time.perf_counter() - t0
-    llm: LLM
+    configs = {"partials on": EngineOptions(), "partials off": EngineOptions(partials=False)}
+    llms: dict[str, LLM] = {}
     prefill_s = 0.0
-    if args.scripted_llm:
-        llm = ScriptedLLM(["Thank you, that is a lovely line from the book."] * 20)
-    else:
+    for name in configs:  # one LLM each: a shared one would reuse the other's cached turn
+        if args.scripted_llm:
+            llms[name] = ScriptedLLM(["Thank you, that is a lovely line from the book."] * 20)
+            continue
         from voxline.engine.llm.llama import LlamaCppLLM
 
-        llm = LlamaCppLLM()
+        llms[name] = LlamaCppLLM()
         t1 = time.perf_counter()
-        llm.prepare(INSTRUCTIONS, ())
+        llms[name].prepare(INSTRUCTIONS, ())
         prefill_s = time.perf_counter() - t1
     audio = clips()
     results: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
-        "components": [type(stt).__name__, type(llm).__name__, type(tts).__name__],
+        "components": [type(stt).__name__, type(llms["partials on"]).__name__, type(tts).__name__],
         "load_audio_components_s": round(loaded_audio_s, 2),
         "llm_cold_prefill_s": round(prefill_s, 2),
         "runs": {},
     }
-    for name, options in (
-        ("partials on", EngineOptions()),
-        ("partials off", EngineOptions(partials=False)),
-    ):
-        model = LocalRealtimeModel(create_vad(), stt, llm, tts, options=options)
-        turns = await run_turns(model, audio)
+    turns: dict[str, list[dict[str, float]]] = {name: [] for name in configs}
+    stats: dict[str, list[tuple[int, int]]] = {name: [] for name in configs}
+    # Alternate the configurations turn by turn, so both see the same machine load. Each
+    # turn is a new conversation with the same (cached) agent, like a caller's first turn.
+    for clip in audio:
+        for name, options in configs.items():
+            model = LocalRealtimeModel(create_vad(), stt, llms[name], tts, options=options)
+            events = model.events().__aiter__()
+            await model.connect(SessionConfig(instructions=INSTRUCTIONS))
+            await anext(events)  # connected
+            turns[name].append(await one_turn(model, events, clip))
+            stats[name].append((model.stats.partials, model.stats.reused_finals))
+            await model.close()
+    for name in configs:
         results["runs"][name] = {
-            "turns": turns,
-            "median_transcript_s": median(turns, "transcript"),
-            "median_first_text_s": median(turns, "text"),
-            "median_first_audio_s": median(turns, "audio"),
-            "partials": model.stats.partials,
-            "reused_finals": model.stats.reused_finals,
+            "turns": turns[name],
+            "median_transcript_s": median(turns[name], "transcript"),
+            "median_first_text_s": median(turns[name], "text"),
+            "median_first_audio_s": median(turns[name], "audio"),
+            "partials": sum(p for p, _ in stats[name]),
+            "reused_finals": sum(r for _, r in stats[name]),
         }
     print(f"{results['machine']}; {', '.join(results['components'])}")
     print(f"audio components load {results['load_audio_components_s']} s, ", end="")
