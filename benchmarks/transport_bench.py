@@ -29,6 +29,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -84,7 +85,9 @@ class Server:
             self.process.join()
 
 
-def run_one(server: Server, kind: str, sessions: int, traffic: Traffic) -> dict[str, Any]:
+def run_one(
+    server: Server, kind: str, sessions: int, traffic: Traffic, profile_dir: Path | None = None
+) -> dict[str, Any]:
     """Run one client process with `sessions` sessions against the server.
 
     The client is spawned (not forked) and this module imports neither voxline nor
@@ -92,28 +95,58 @@ def run_one(server: Server, kind: str, sessions: int, traffic: Traffic) -> dict[
     them while the server starts, before anything is measured.
     """
     client_end, client_pipe = server.ctx.Pipe()
+    profile = None if profile_dir is None else str(profile_dir / f"{kind}-{sessions}.prof")
     client = server.ctx.Process(
-        target=client_process, args=(client_pipe, kind, sessions, traffic), daemon=True
+        target=client_process, args=(client_pipe, kind, sessions, traffic, profile), daemon=True
     )
     client.start()
     try:
         client_end.send(server.url())
         limit = traffic.seconds + 120
-        if not client_end.poll(limit):
-            raise TimeoutError(f"{kind} with {sessions} sessions gave no result in {limit:g} s")
-        raw: dict[str, Any] = client_end.recv()
-        client.join(30)
+        raw: dict[str, Any]
+        if client_end.poll(limit):
+            raw = client_end.recv()
+            client.join(30)
+        else:
+            raw = {"client": kind, "sessions": sessions, "failed": f"no result in {limit:g} s"}
     finally:
         if client.is_alive():
             client.kill()
             client.join()
-    return digest(raw, server.collect())
+    raw["server"] = server.collect()
+    return raw
 
 
-def digest(raw: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
-    """Turn one run's raw samples into medians, p95s and per-session figures."""
+def merge(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pool the samples of repeated runs of one configuration (failed rounds are dropped)."""
+    good = [r for r in rounds if "failed" not in r]
+    if not good:
+        return rounds[0]
+    merged = {**good[0], "rounds": len(good), "failed_rounds": len(rounds) - len(good)}
+    for key in ("first", "every"):
+        merged[key] = [x for r in good for x in r[key]]
+    for key in ("wall_s", "cpu_s"):
+        merged[key] = sum(r[key] for r in good)
+    for key in ("rss_before", "rss_connected", "rss_end"):
+        merged[key] = statistics.median(r[key] for r in good)
+    for key in ("counts", "warm_up_counts"):
+        merged[key] = {
+            k: sum(r[key][k] for r in good) if isinstance(v, int) else v
+            for k, v in good[0][key].items()
+        }
+    server = {**good[0]["server"]}
+    server["round_trips"] = [t for r in good for t in r["server"]["round_trips"]]
+    for key in ("invalid_count", "error_count"):
+        server[key] = sum(r["server"][key] for r in good)
+    merged["server"] = server
+    return merged
+
+
+def digest(raw: dict[str, Any]) -> dict[str, Any]:
+    """Turn one configuration's raw samples into medians, p95s and per-session figures."""
+    stats = raw["server"]
     if "failed" in raw:
-        return {**raw, "server": stats}
+        return raw
     n = raw["sessions"]
     trips = stats["round_trips"]
 
@@ -124,6 +157,8 @@ def digest(raw: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
     return {
         "client": raw["client"],
         "sessions": n,
+        "rounds": raw.get("rounds", 1),
+        "failed_rounds": raw.get("failed_rounds", 0),
         "first_chunk_ms": summary(raw["first"]),
         "every_chunk_ms": summary(raw["every"]),
         "tool_round_trip_ms": summary(trip("tool", "create_s")),
@@ -243,7 +278,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=20.0, help="streaming time per run")
     parser.add_argument("--clients", default=",".join(CLIENTS), help="voxline,agents,floor")
     parser.add_argument("--input-chunk-ms", type=int, default=50, help="microphone chunk")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds per configuration, interleaved, pooled"
+    )
     parser.add_argument("--reply-chunks", type=int, default=10, help="audio deltas per reply")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="directory for a cProfile file per run (slows the clients: figures are not "
+        "comparable with an unprofiled run)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON")
     args = parser.parse_args(argv)
     clients = [c.strip() for c in args.clients.split(",") if c.strip()]
@@ -258,9 +303,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--sessions needs at least one count, each 1 or more")
     if args.seconds <= 0:
         parser.error("--seconds must be positive")
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more")
     if args.reply_chunks < 1 or args.input_chunk_ms < 10:
         parser.error("--reply-chunks must be 1 or more and --input-chunk-ms 10 or more")
     args.client_list = clients
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     return args
 
 
@@ -270,15 +319,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         seconds=args.seconds, input_chunk_ms=args.input_chunk_ms, reply_chunks=args.reply_chunks
     )
     load_before = os.getloadavg()
-    runs: list[dict[str, Any]] = []
+    rounds: dict[tuple[str, int], list[dict[str, Any]]] = {}
     server = Server(traffic)
     try:
         for sessions in args.session_counts:
-            for kind in args.client_list:
-                print(f"running {kind} x{sessions} for {traffic.seconds:g} s ...", flush=True)
-                runs.append(run_one(server, kind, sessions, traffic))
+            for round_ in range(args.repeat):
+                for kind in args.client_list:
+                    print(
+                        f"running {kind} x{sessions} for {traffic.seconds:g} s "
+                        f"(round {round_ + 1}/{args.repeat}) ...",
+                        flush=True,
+                    )
+                    raw = run_one(server, kind, sessions, traffic, args.profile)
+                    rounds.setdefault((kind, sessions), []).append(raw)
     finally:
         server.stop()
+    runs = [digest(merge(r)) for r in rounds.values()]
     by = {(r["client"], r["sessions"]): r for r in runs}
     analysis = {
         str(n): {"ratios": (table := ratios(by, n)), "voxline_within_goal": goal_check(table)}

@@ -8,6 +8,7 @@ latency when the application would get it.
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
@@ -52,9 +53,11 @@ def opener(kind: str) -> Opener:
     raise ValueError(f"unknown client {kind!r}; expected one of {', '.join(CLIENTS)}")
 
 
-async def _stream(handle: Handle, traffic: Traffic, start: float, counts: Counts) -> None:
+async def _stream(
+    handle: Handle, traffic: Traffic, start: float, counts: Counts, mic: tuple[bytes, bytes]
+) -> None:
     """Send the microphone audio of one session on a fixed real-time schedule."""
-    loud, silent = mic_chunks(traffic)
+    loud, silent = mic
     step = traffic.input_chunk_ms / 1000
     total = int(traffic.seconds * 1000) // traffic.input_chunk_ms
     per_turn, speaking = traffic.chunks_per_turn(), traffic.loud_chunks()
@@ -105,10 +108,11 @@ async def drive(
         *(open_session(base_url, latencies, counts) for _ in range(sessions))
     )
     rss_connected = rss_bytes()
+    mic = mic_chunks(traffic)
     t0, cpu0 = time.monotonic(), time.process_time()
     await asyncio.gather(
         *(
-            _stream(h, traffic, t0 + traffic.offset_s(i, sessions), counts)
+            _stream(h, traffic, t0 + traffic.offset_s(i, sessions), counts, mic)
             for i, h in enumerate(handles)
         )
     )
@@ -130,15 +134,25 @@ async def drive(
     }
 
 
-def client_process(pipe: Pipe, kind: str, sessions: int, traffic: Traffic) -> None:
+def client_process(
+    pipe: Pipe, kind: str, sessions: int, traffic: Traffic, profile: str | None = None
+) -> None:
     """Process entry: import the client, wait for the server's URL, run, send the results.
 
     The import happens while the server process starts, and before anything is measured.
+    With `profile` (a file path) the run is recorded by cProfile (which slows it down: use
+    the profile to see where the time goes, not for the figures).
     """
     try:
         open_session = opener(kind)
         base_url: str = pipe.recv()
-        result = asyncio.run(drive(kind, open_session, base_url, sessions, traffic))
+        run = drive(kind, open_session, base_url, sessions, traffic)
+        if profile is None:
+            result = asyncio.run(run)
+        else:
+            with cProfile.Profile() as profiler:
+                result = asyncio.run(run)
+            profiler.dump_stats(profile)
     except Exception as exc:  # noqa: BLE001 - reported to the parent as a failed run
         result = {"client": kind, "sessions": sessions, "failed": f"{type(exc).__name__}: {exc}"}
     pipe.send(result)
