@@ -15,9 +15,10 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.server.conftest import TIMEOUT_S, Scripts, serve
 from tests.server.wsutil import next_json, until
+from voxline.engine.parts import EngineParts
 from voxline.errors import ModelFileError
 from voxline.server.app import create_app
-from voxline.server.backends import LocalBackend, Progress, SharedComponents
+from voxline.server.backends import LocalBackend, Progress
 from voxline.settings import Settings
 from voxline.testing.engine_fakes import FakeTTS, FakeVAD, ScriptedLLM, ScriptedSTT
 from voxline.testing.realtime_server import FakeRealtimeServer
@@ -102,16 +103,14 @@ async def test_client_tokens_are_minted_with_the_server_key(settings: Settings) 
     assert key not in json.dumps(health)
 
 
-def fake_components(turns: list[str]) -> SharedComponents:
-    return SharedComponents(
-        stt=ScriptedSTT([]), llm=ScriptedLLM(turns), tts=FakeTTS(), make_vad=FakeVAD
-    )
+def fake_components(turns: list[str]) -> EngineParts:
+    return EngineParts(stt=ScriptedSTT([]), llm=ScriptedLLM(turns), tts=FakeTTS(), make_vad=FakeVAD)
 
 
 async def test_health_while_warming_then_ready(settings: Settings) -> None:
     gate = threading.Event()
 
-    def load(progress: Progress) -> SharedComponents:
+    def load(progress: Progress) -> EngineParts:
         progress("loading fake parts")
         gate.wait(TIMEOUT_S)
         return fake_components(["Hello from the engine."])
@@ -141,7 +140,7 @@ async def test_health_while_warming_then_ready(settings: Settings) -> None:
 
 
 async def test_a_backend_that_cannot_load(settings: Settings) -> None:
-    def load(progress: Progress) -> SharedComponents:
+    def load(progress: Progress) -> EngineParts:
         raise ModelFileError("the language model is missing: run `voxline models install`")
 
     async with serve(create_app(settings, backend=LocalBackend(load))) as server:

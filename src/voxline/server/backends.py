@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from voxline.engine.ports import LLM, STT, TTS, VAD
+from voxline.engine.parts import EngineParts
+from voxline.engine.ports import LLM
 from voxline.errors import ConfigurationError
 from voxline.models.base import RealtimeModel
 from voxline.scenarios.base import Scenario
@@ -24,9 +25,8 @@ __all__ = [
     "ModelFactory",
     "ModelHost",
     "OpenAIBackend",
-    "SharedComponents",
     "backend_for",
-    "load_default_components",
+    "load_default_parts",
 ]
 
 log = logging.getLogger("voxline.server")
@@ -96,45 +96,16 @@ class FactoryBackend:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class SharedComponents:
-    """The offline engine's parts that every conversation shares (thread-safe ones).
-
-    Attributes:
-        stt: Speech to text (moonshine is safe for concurrent calls).
-        llm: The language model (llama.cpp calls are serialised inside it).
-        tts: Text to speech.
-        make_vad: Makes one VAD per conversation: a VAD carries per-stream state.
-    """
-
-    stt: STT
-    llm: LLM
-    tts: TTS
-    make_vad: Callable[[], VAD]
-
-
-def load_default_components(progress: Progress) -> SharedComponents:
-    """Load silero VAD, the best installed STT and TTS, and the llama.cpp model.
+def load_default_parts(progress: Progress) -> EngineParts:
+    """Load the offline engine's real components, reporting progress.
 
     Raises:
         ModelFileError: a component or the language model is not installed.
         ConfigurationError: llama-cpp-python is missing.
     """
-    from voxline.engine.components import create_stt, create_tts, create_vad
-    from voxline.engine.llm.llama import LlamaCppLLM
+    from voxline.engine.parts import load_engine_parts
 
-    progress("loading voice activity detection (silero)")
-    create_vad()
-    progress("loading speech to text")
-    stt = create_stt()
-    progress(f"speech to text ready: {type(stt).__name__}")
-    progress("loading text to speech")
-    tts = create_tts()
-    progress(f"text to speech ready: {type(tts).__name__}")
-    progress("loading the language model (llama.cpp, about 1 GB)")
-    llm = LlamaCppLLM()
-    progress(f"language model ready: {llm.model_path.name}")
-    return SharedComponents(stt=stt, llm=llm, tts=tts, make_vad=create_vad)
+    return load_engine_parts(progress=progress)
 
 
 class LocalBackend:
@@ -147,22 +118,18 @@ class LocalBackend:
 
     name = "local"
 
-    def __init__(
-        self, load: Callable[[Progress], SharedComponents] = load_default_components
-    ) -> None:
+    def __init__(self, load: Callable[[Progress], EngineParts] = load_default_parts) -> None:
         self._load = load
-        self._parts: SharedComponents | None = None
+        self._parts: EngineParts | None = None
 
     def warm_up(self, progress: Progress) -> None:
         self._parts = self._load(progress)
 
     def create_model(self, scenario: Scenario | None) -> RealtimeModel:
-        from voxline.engine.local_model import LocalRealtimeModel
-
         parts = self._parts
         if parts is None:
             raise ConfigurationError("the offline engine is still loading; try again shortly")
-        return LocalRealtimeModel(parts.make_vad(), parts.stt, parts.llm, parts.tts)
+        return parts.new_model()
 
     def describe(self) -> dict[str, Any]:
         parts = self._parts

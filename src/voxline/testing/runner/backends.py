@@ -63,7 +63,21 @@ class Backend:
 BackendFactory = Callable[[BackendRequest], Backend | Awaitable[Backend]]
 """Builds a Backend for one conversation (sync or async)."""
 
-_FACTORIES: dict[str, BackendFactory] = {}
+
+def _local(request: BackendRequest) -> Backend:
+    from voxline.testing.runner.live import local_backend
+
+    return local_backend(request)
+
+
+def _openai(request: BackendRequest) -> Backend:
+    from voxline.testing.runner.live import openai_backend
+
+    return openai_backend(request)
+
+
+_FACTORIES: dict[str, BackendFactory] = {"local": _local, "openai": _openai}
+"""Built in: `local` (the offline engine, models loaded once per process) and `openai`."""
 
 
 def register(name: str, factory: BackendFactory) -> None:
