@@ -92,11 +92,35 @@ def test_phone_number_is_extracted_from_speech(llm: LlamaCppLLM) -> None:
 
 
 def test_invented_phone_falls_back_to_asking(llm: LlamaCppLLM) -> None:
-    out = _say(llm, "I want to log in, please verify me.")
+    router, llm.router = llm.router, None  # without the router's pre-filter: grounding
+    try:
+        out = _say(llm, "I want to log in, please verify me.")
+    finally:
+        llm.router = router
     assert out
     assert all(isinstance(o, TextChunk) for o in out)  # never the example's 555-000-1111
     assert llm.last_stats is not None
     assert llm.last_stats.retried
+
+
+def test_the_router_does_not_offer_a_tool_needing_an_unsaid_phone(llm: LlamaCppLLM) -> None:
+    if llm.router is None:
+        pytest.skip("the embedding router's model is not installed")
+    out = _say(llm, "I want to log in, please verify me.")
+    assert out
+    assert all(isinstance(o, TextChunk) for o in out)
+    assert llm.last_stats is not None
+    assert not llm.last_stats.retried  # nothing invented, so nothing to retry
+
+
+def test_a_greeting_is_answered_not_routed(llm: LlamaCppLLM) -> None:
+    if llm.router is None:
+        pytest.skip("the embedding router's model is not installed")
+    out = _say(llm, "Hello there!")
+    assert out
+    assert all(isinstance(o, TextChunk) for o in out)
+    assert llm.last_stats is not None
+    assert llm.last_stats.route == "small_talk"
 
 
 def test_plain_question_streams_a_reply(llm: LlamaCppLLM) -> None:

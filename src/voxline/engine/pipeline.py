@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 from collections.abc import Callable, Collection
 from concurrent.futures import Executor
@@ -73,6 +74,47 @@ class _Failed:
 
 _Token = TextChunk | ToolChoice | _End | _Failed
 
+_CLAUSE_END = re.compile(r"[,;:\u2014]\s")
+
+
+class FirstClauseSplitter:
+    """Sentences for TTS, except that the reply's first piece may end at a clause boundary.
+
+    The first piece is what the user waits for: at a few tokens per second on 2 cores a whole
+    first sentence can take a second or more, a first clause ("Sure, I can help with that,")
+    a third of it. So the first piece ends at the first comma, semicolon, colon or dash after
+    at least `min_words` words, unless a sentence ends first; the rest is cut by sentences.
+    """
+
+    def __init__(self, *, min_words: int = 4) -> None:
+        """Create a splitter; a first clause needs at least `min_words` words."""
+        self.min_words = min_words
+        self._sentences = SentenceSplitter()
+        self._head: str | None = ""  # the text before the first piece; None once it is out
+
+    def push(self, delta: str) -> list[str]:
+        """Add streamed text; returns the pieces it completed."""
+        out = self._sentences.push(delta)
+        if self._head is None:
+            return out
+        if out:
+            self._head = None
+            return out
+        self._head += delta
+        for match in _CLAUSE_END.finditer(self._head):
+            clause = self._head[: match.start() + 1]
+            if len(clause.split()) >= self.min_words:
+                rest = self._head[match.end() :]
+                self._head = None
+                self._sentences = SentenceSplitter()
+                return [" ".join(clause.split()), *self._sentences.push(rest)]
+        return out
+
+    def flush(self) -> list[str]:
+        """End of the stream: what is still held."""
+        self._head = None
+        return self._sentences.flush()
+
 
 class ResponseRun:
     """Runs one response to its end; `cancel` ends it at once (barge-in, CancelResponse)."""
@@ -105,7 +147,7 @@ class ResponseRun:
         self._item: str | None = None
         self._text = ""
         self._spoken: SpokenText | None = None
-        self._sentences = SentenceSplitter()
+        self._sentences = FirstClauseSplitter()
         self._speech: asyncio.Queue[str | None] = asyncio.Queue()
         self._speaker: asyncio.Task[None] | None = None
         self._tts_failed = False

@@ -4,9 +4,12 @@ One turn goes:
 
 1. The prompt is the agent's system message (cached: prefilled once per agent and saved as a
    llama state), then the conversation, then ``<|im_start|>assistant\\naction:``.
-2. The action is chosen among "reply" and the tool names by walking a token trie over the
-   logits: greedy, only valid labels possible, and once the label is unique its remaining
-   tokens are evaluated in one batch instead of being sampled one by one.
+2. If the embedding router is on (`voxline.engine.router`), it first narrows the actions for
+   the user's last utterance: small talk can only be answered, a clear handoff competes only
+   with "reply" and the agent's own tools, and tools needing an identifier nobody said are
+   dropped. The action is then chosen among "reply" and the remaining tool names by walking
+   a token trie over the logits: greedy, only valid labels possible, and once the label is
+   unique its remaining tokens are evaluated in one batch instead of being sampled one by one.
 3. A tool's JSON arguments are sampled under a GBNF grammar built from its schema, so they
    always parse and fit the schema. Values the user must have said are checked (grounding);
    an invented one gets one retry with a hint, then the model asks the user instead.
@@ -26,7 +29,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -36,6 +39,7 @@ from voxline.engine.llm.prompt import REPLY, build_prompt
 from voxline.engine.llm.schema import arguments_grammar, validate_arguments
 from voxline.engine.modelfiles.store import resolve_llm_model
 from voxline.engine.ports import ChatMessage, LLMOutput, TextChunk, ToolChoice
+from voxline.engine.router.intent import EmbeddingRouter, RouteDecision
 from voxline.errors import ConfigurationError, ModelFileError, ToolArgumentsError
 
 __all__ = ["LlamaCppLLM", "LlamaSettings", "TurnStats"]
@@ -61,6 +65,8 @@ class LlamaSettings:
         ground_arguments: Check identifier-like arguments against what the user said.
         grounded_fields: Per tool, the fields that must be grounded (overrides the default
             guess from field names and values).
+        router: The embedding intent router: "auto" uses it when its model package is
+            installed, "on" requires it (ModelFileError otherwise), "off" never loads it.
     """
 
     model_path: str | None = None
@@ -75,6 +81,7 @@ class LlamaSettings:
     max_cached_agents: int = 8
     ground_arguments: bool = True
     grounded_fields: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    router: Literal["auto", "on", "off"] = "auto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +98,9 @@ class TurnStats:
         generation_s: Time spent producing them.
         action: "reply" or the tool name.
         retried: A grounding retry happened.
+        route: What the embedding router found ("small_talk", "handoff", "open"), or "" when
+            it did not run.
+        route_s: Time the router took (included in decision_s).
     """
 
     prefix_cached: bool
@@ -102,6 +112,8 @@ class TurnStats:
     generation_s: float
     action: str
     retried: bool = False
+    route: str = ""
+    route_s: float = 0.0
 
     @property
     def tokens_per_s(self) -> float:
@@ -128,6 +140,8 @@ class _Turn:
     generation_s: float = 0.0
     action: str = REPLY
     retried: bool = False
+    route: str = ""
+    route_s: float = 0.0
 
 
 class LlamaCppLLM:
@@ -135,13 +149,21 @@ class LlamaCppLLM:
 
     Thread-safe: calls are serialised (one model, one context). Load it once per process.
 
+    Args:
+        settings: How the model is loaded and sampled.
+        router: An intent router to use instead of the one `settings.router` asks for.
+
     Raises:
-        ModelFileError: the model file is missing, corrupt, or llama.cpp cannot load it.
+        ModelFileError: the model file is missing, corrupt, or llama.cpp cannot load it (or
+            `settings.router` is "on" and the embedding model is not installed).
         ConfigurationError: llama-cpp-python is not installed.
     """
 
-    def __init__(self, settings: LlamaSettings | None = None) -> None:
+    def __init__(
+        self, settings: LlamaSettings | None = None, *, router: EmbeddingRouter | None = None
+    ) -> None:
         self.settings = settings or LlamaSettings()
+        self.router = router if router is not None else _load_router(self.settings.router)
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             import llama_cpp
@@ -208,6 +230,8 @@ class LlamaCppLLM:
                     generation_s=turn.generation_s,
                     action=turn.action,
                     retried=turn.retried,
+                    route=turn.route,
+                    route_s=turn.route_s,
                 )
 
     def close(self) -> None:
@@ -231,6 +255,9 @@ class LlamaCppLLM:
         by_name = {t.name: t for t in tools}
         note: str | None = None
         excluded: set[str] = set()
+        route = self._route(messages, tools, turn)
+        if route is not None:
+            excluded.update(t.name for t in tools if t.name not in route.allowed)
         for attempt in range(3):
             force_reply = attempt == 2
             allowed = [] if force_reply else [t for t in tools if t.name not in excluded]
@@ -258,6 +285,18 @@ class LlamaCppLLM:
             note = retry_hint(missing)
             excluded.add(tool.name)
             turn.retried = True
+
+    def _route(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec], turn: _Turn
+    ) -> RouteDecision | None:
+        """The router's narrowing, when there is a router and the user spoke last."""
+        if self.router is None or not tools or not messages or messages[-1].role != "user":
+            return None
+        began = time.perf_counter()
+        known = [m.content for m in messages if m.role in ("user", "tool")]
+        decision = self.router.decide(messages[-1].content, tools, known)
+        turn.route, turn.route_s = decision.kind, time.perf_counter() - began
+        return decision
 
     def _ungrounded(self, tool: ToolSpec, arguments: Any, user_texts: list[str]) -> list[str]:
         if not self.settings.ground_arguments or not isinstance(arguments, dict):
@@ -450,3 +489,17 @@ class LlamaCppLLM:
                 label = _Label(tool.name, self._tokens(f" {tool.name} {{"), grammar)
         self._labels[key] = label
         return label
+
+
+def _load_router(mode: Literal["auto", "on", "off"]) -> EmbeddingRouter | None:
+    """The embedding router `mode` asks for; "auto" is None when its model is not installed."""
+    if mode == "off":
+        return None
+    from voxline.engine.router.embedder import MiniLMEmbedder
+
+    try:
+        return EmbeddingRouter(MiniLMEmbedder())
+    except ModelFileError:
+        if mode == "on":
+            raise
+        return None

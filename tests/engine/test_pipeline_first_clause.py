@@ -1,0 +1,56 @@
+"""The response's first piece of speech may end at a clause, so first audio comes sooner."""
+
+from __future__ import annotations
+
+import pytest
+
+from voxline.engine.pipeline import FirstClauseSplitter
+
+
+def _stream(text: str, splitter: FirstClauseSplitter | None = None) -> list[str]:
+    splitter = splitter or FirstClauseSplitter()
+    out: list[str] = []
+    for char in text:  # the LLM streams a few characters at a time
+        out += splitter.push(char)
+    return out + splitter.flush()
+
+
+def test_the_first_piece_ends_at_a_clause_then_sentences_follow() -> None:
+    text = "Sure, I can help with that, just a moment. Your bill is 1,000 dollars, due today."
+    assert _stream(text) == [
+        "Sure, I can help with that,",
+        "just a moment.",
+        "Your bill is 1,000 dollars, due today.",
+    ]
+
+
+def test_a_sentence_that_ends_first_is_the_first_piece() -> None:
+    assert _stream("Hi! Well, I can help you with that today.") == [
+        "Hi!",
+        "Well, I can help you with that today.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Yes, of course.",  # too few words before the comma
+        "The total is 1,000 dollars and 50 cents",  # a comma inside a number
+    ],
+)
+def test_no_clause_cut_without_enough_words(text: str) -> None:
+    assert _stream(text) == [text]
+
+
+def test_min_words_is_configurable() -> None:
+    assert _stream("Yes, of course.", FirstClauseSplitter(min_words=1)) == [
+        "Yes,",
+        "of course.",
+    ]
+
+
+def test_everything_is_kept_in_order() -> None:
+    text = "Okay then; let me check your account right now: it shows two charges. Done."
+    pieces = _stream(text)
+    assert pieces[0] == "Okay then; let me check your account right now:"
+    assert " ".join(pieces) == text
