@@ -95,6 +95,11 @@ def median(turns: list[dict[str, float]], key: str) -> float:
     return round(statistics.median(t[key] for t in turns if key in t), 3)
 
 
+def p95(turns: list[dict[str, float]], key: str) -> float:
+    values = sorted(t[key] for t in turns if key in t)
+    return round(values[min(len(values) - 1, round(0.95 * (len(values) - 1)))], 3)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tts", default=None, help="piper or espeak (default: best installed)")
@@ -146,17 +151,22 @@ async def main() -> None:
             "median_transcript_s": median(turns[name], "transcript"),
             "median_first_text_s": median(turns[name], "text"),
             "median_first_audio_s": median(turns[name], "audio"),
+            "p95_first_audio_s": p95(turns[name], "audio"),
             "partials": sum(p for p, _ in stats[name]),
             "reused_finals": sum(r for _, r in stats[name]),
         }
     print(f"{results['machine']}; {', '.join(results['components'])}")
     print(f"audio components load {results['load_audio_components_s']} s, ", end="")
     print(f"LLM cold prefill {results['llm_cold_prefill_s']} s")
-    print(f"{'from end of speech (median s)':<32}{'transcript':>11}{'text':>8}{'audio':>8}  reused")
+    print(
+        f"{'from end of speech (median s)':<32}{'transcript':>11}{'text':>8}{'audio':>8}"
+        f"{'audio p95':>10}  reused"
+    )
     for name, run in results["runs"].items():
         print(
             f"{name:<32}{run['median_transcript_s']:>11}{run['median_first_text_s']:>8}"
-            f"{run['median_first_audio_s']:>8}  {run['reused_finals']}/{len(audio)}"
+            f"{run['median_first_audio_s']:>8}{run['p95_first_audio_s']:>10}  "
+            f"{run['reused_finals']}/{len(audio)}"
         )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

@@ -1,0 +1,209 @@
+"""Benchmark voice to voice on the offline engine: end of speech to first reply audio, and
+barge-in (the caller talks over the reply) to the engine noticing and cancelling.
+
+Real recordings (Debian's pocketsphinx-testdata) are streamed into a LocalRealtimeModel in real
+time, 20 ms at a time. Times are measured from the speech itself (onset/offset found by energy
+in the recording), so the end-of-turn window (ServerVAD silence_duration_ms, 300 ms by default)
+is included, as a caller would experience it:
+
+- voice to voice: speech offset -> first OutputAudioDelta, split into the end-of-turn wait
+  (-> SpeechStopped), the final transcript, the first text and the first audio;
+- barge-in: once the reply's audio has started, the next recording is streamed; its speech
+  onset -> SpeechStarted (a client stops playback there) and -> ResponseDone(cancelled) when
+  the response was still running.
+
+Run: .venv/bin/python benchmarks/voice_bench.py [--rounds N] [--tts espeak|piper] [--scripted-llm]
+Prints a table (median, p95) and writes benchmarks/results/voice_bench.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import statistics
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import numpy as np
+
+from voxline.core import commands as cmd
+from voxline.core import events as ev
+from voxline.core.config import SessionConfig
+from voxline.engine.audio import float_to_pcm16, read_wav, resample
+from voxline.engine.components import create_stt, create_tts, create_vad
+from voxline.engine.local_model import LocalRealtimeModel
+from voxline.engine.ports import LLM
+from voxline.testing.engine_fakes import ScriptedLLM
+
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+RESULTS = Path(__file__).parent / "results" / "voice_bench.json"
+INSTRUCTIONS = (
+    "You are a friendly librarian on the phone. The caller reads you lines from a novel. "
+    "Answer in two short sentences."
+)
+RATE = 24_000
+CHUNK = 480  # 20 ms of 24 kHz samples
+LEAD = 0.3  # silence before each recording
+
+
+class Clip:
+    """A recording as wire audio with its speech onset and offset (seconds into the audio)."""
+
+    def __init__(self, path: Path) -> None:
+        rec = read_wav(path)
+        speech = resample(rec.samples, rec.sample_rate, RATE)
+        pad = np.zeros(RATE, dtype=np.float32)
+        samples = np.concatenate([pad[: int(LEAD * RATE)], speech, pad])
+        frames = samples[: len(samples) // CHUNK * CHUNK].reshape(-1, CHUNK)
+        rms = np.sqrt((frames**2).mean(axis=1))
+        loud = np.flatnonzero(rms > 0.1 * rms.max())
+        self.onset = float(loud[0] * CHUNK / RATE)
+        self.offset = float((loud[-1] + 1) * CHUNK / RATE)
+        self.wire = float_to_pcm16(samples)
+        self.name = path.stem
+
+
+class Streams:
+    """Streams clips into a model in real time, each in its own task."""
+
+    def __init__(self, model: LocalRealtimeModel) -> None:
+        self.model = model
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def start(self, clip: Clip) -> float:
+        """Start streaming `clip`; returns the wall time its audio starts at."""
+        start = time.perf_counter()
+        step = CHUNK * 2
+
+        async def feed() -> None:
+            for n, i in enumerate(range(0, len(clip.wire), step)):
+                await self.model.send(cmd.SendAudio(clip.wire[i : i + step]))
+                await asyncio.sleep(max(0.0, start + (n + 1) * 0.02 - time.perf_counter()))
+
+        self.tasks.append(asyncio.create_task(feed()))
+        return start
+
+    async def finish(self) -> None:
+        """Wait until every clip has been streamed."""
+        await asyncio.gather(*self.tasks)
+        self.tasks.clear()
+
+
+async def one_round(
+    model: LocalRealtimeModel, events: AsyncIterator[ev.ModelEvent], turn: Clip, barge: Clip
+) -> dict[str, float]:
+    """One spoken turn, then a barge-in over its reply; seconds from the speech itself."""
+    marks: dict[str, float] = {}
+    streams = Streams(model)
+    start = streams.start(turn)
+    speech_end = start + turn.offset
+    barge_onset = 0.0
+    reply = ""
+    # Until the barge-in is heard and the reply's response has ended (cancelled, or completed
+    # before the caller spoke: then only SpeechStarted counts, as a client stops playback).
+    while "barge_started" not in marks or not ({"cancelled", "completed"} & marks.keys()):
+        event = await asyncio.wait_for(anext(events), timeout=300)
+        now = time.perf_counter()
+        match event:
+            case ev.SpeechStopped() if "stopped" not in marks:
+                marks["stopped"] = now - speech_end
+            case ev.InputTranscriptCompleted() if "transcript" not in marks:
+                marks["transcript"] = now - speech_end
+            case ev.OutputTextDelta() if "text" not in marks:
+                marks["text"] = now - speech_end
+            case ev.OutputAudioDelta() if "audio" not in marks:
+                marks["audio"] = now - speech_end
+                reply = event.response_id
+                barge_onset = streams.start(barge) + barge.onset
+            case ev.SpeechStarted() if barge_onset and "barge_started" not in marks:
+                marks["barge_started"] = now - barge_onset
+            case ev.ResponseDone() if event.response_id == reply:
+                if event.status is ev.ResponseStatus.CANCELLED:
+                    marks["cancelled"] = now - barge_onset
+                else:
+                    marks["completed"] = now - barge_onset  # negative: before the barge-in
+            case ev.ModelError():
+                print(f"  error: {event.message}")
+            case _:
+                pass
+    # Let the barge-in turn finish streaming; its own reply is not measured.
+    await streams.finish()
+    return {k: round(v, 3) for k, v in marks.items()}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10, help="turns (each with a barge-in)")
+    parser.add_argument("--tts", default=None, help="piper or espeak (default: best installed)")
+    parser.add_argument("--scripted-llm", action="store_true", help="no language model")
+    args = parser.parse_args()
+    clips = [Clip(p) for p in sorted(LIBRIVOX.glob("*.wav"))]
+    asyncio.run(run(args, clips))
+
+
+async def run(args: argparse.Namespace, clips: list[Clip]) -> None:
+    """Load the components, play the rounds, print and save the table."""
+    stt, tts = create_stt(), create_tts(args.tts)
+    reply = "Thank you, that is a lovely line. Which chapter is it from, and do you like it?"
+    llm: LLM
+    if args.scripted_llm:
+        llm = ScriptedLLM([reply] * (2 * args.rounds))
+    else:
+        from voxline.engine.llm.llama import LlamaCppLLM
+
+        llm = LlamaCppLLM()
+        llm.prepare(INSTRUCTIONS, ())
+    rounds = []
+    for n in range(args.rounds):
+        turn, barge = clips[n % len(clips)], clips[(n + 1) % len(clips)]
+        model = LocalRealtimeModel(create_vad(), stt, llm, tts)
+        events = model.events().__aiter__()
+        await model.connect(SessionConfig(instructions=INSTRUCTIONS))
+        await anext(events)  # connected
+        marks = await one_round(model, events, turn, barge)
+        await model.close()
+        print(f"  round {n + 1}: {marks}", flush=True)
+        rounds.append(marks)
+
+    keys = ["stopped", "transcript", "text", "audio", "barge_started", "cancelled"]
+    labels = {
+        "stopped": "end-of-turn wait (SpeechStopped)",
+        "transcript": "final transcript",
+        "text": "first reply text",
+        "audio": "first reply audio (voice to voice)",
+        "barge_started": "barge-in: SpeechStarted",
+        "cancelled": "barge-in: response cancelled",
+    }
+    summary: dict[str, object] = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
+        "components": [type(stt).__name__, type(llm).__name__, type(tts).__name__],
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+    print(f"\n{summary['machine']}; {', '.join(summary['components'])}")  # type: ignore[arg-type]
+    print(f"{'seconds from the speech':38}{'n':>4}{'median':>9}{'p95':>8}")
+    for key in keys:
+        values = [r[key] for r in rounds if key in r]
+        if not values:
+            continue
+        row = {"n": len(values), "median": round(statistics.median(values), 3)}
+        row["p95"] = pct(values, 0.95)
+        summary[key] = row
+        print(f"{labels[key]:38}{row['n']:>4}{row['median']:>9}{row['p95']:>8}")
+    print(f"peak memory {summary['peak_rss_mib']} MiB")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({"summary": summary, "rounds": rounds}, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
