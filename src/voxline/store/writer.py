@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -86,6 +86,7 @@ class StoreWriter:
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
         self._pending: list[Write] = []
+        self._tick = asyncio.Event()
 
     @property
     def queued(self) -> int:
@@ -113,6 +114,12 @@ class StoreWriter:
     async def flushed(self) -> None:
         """Wait until everything submitted so far is written (or dropped)."""
         await self._idle.wait()
+
+    async def wait_until(self, predicate: Callable[[StoreStats], bool]) -> None:
+        """Wait until `predicate(stats)` holds (checked after every batch attempt)."""
+        while not predicate(self.stats):
+            self._tick.clear()
+            await self._tick.wait()
 
     async def stop(self, timeout_s: float = 5.0) -> None:
         """Write what is queued (for at most `timeout_s`), then end the task."""
@@ -149,7 +156,7 @@ class StoreWriter:
 
     async def _run(self) -> None:
         pause = self.retry_s
-        while True:
+        while not self._stopping.is_set():  # a driver may swallow the cancel of `stop`
             if not self._pending:
                 if self._queue.empty():
                     self._idle.set()
@@ -166,8 +173,10 @@ class StoreWriter:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), pause)
                 pause = min(pause * 2, self.max_retry_s)
+                self._tick.set()
                 continue
             self.stats.written += len(self._pending)
             self.stats.batches += 1
             self._pending = []
             pause = self.retry_s
+            self._tick.set()
