@@ -6,7 +6,7 @@ voxline's ModelEvents. Nothing here touches a socket, asyncio or websockets.
 """
 
 from voxline.protocol.decode import decode_event, translate, usage_from_wire
-from voxline.protocol.encode import encode_command, message_item
+from voxline.protocol.encode import encode_command, encode_command_json, message_item
 from voxline.protocol.session import audio_format, session_request, turn_detection
 from voxline.protocol.wire import (
     CLIENT_EVENT_TYPES,
@@ -23,6 +23,7 @@ __all__ = [
     "decode_event",
     "dumps",
     "encode_command",
+    "encode_command_json",
     "message_item",
     "parse_client_event",
     "parse_server_event",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -146,7 +147,43 @@ def decode_event(raw: str | bytes | Mapping[str, Any]) -> ev.ModelEvent | None:
     Unknown types, malformed JSON and events that fail the openai models come back as a
     `ModelError` with the raw payload kept, so a bad message never ends a session.
     """
+    fast = _audio_delta_fast(raw)
+    if fast is not None:
+        return fast
     try:
         return translate(parse_server_event(raw))
     except ProtocolError as exc:
         return ev.ModelError(str(exc), code=exc.code, event_type=exc.event_type, raw=exc.raw)
+
+
+_AUDIO_DELTA = b'"response.output_audio.delta"'
+
+
+def _audio_delta_fast(raw: str | bytes | Mapping[str, Any]) -> ev.OutputAudioDelta | None:
+    """The hottest server event, translated without building the typed model.
+
+    Only a well-formed delta takes this path (every field the typed model requires, each a
+    string, valid base64); anything else goes through full validation and its error report.
+    """
+    if isinstance(raw, Mapping):
+        data: Any = raw
+    else:
+        blob = raw.encode() if isinstance(raw, str) else raw
+        if _AUDIO_DELTA not in blob[:80]:
+            return None
+        try:
+            data = json.loads(blob)
+        except ValueError:
+            return None
+    if not isinstance(data, dict) or data.get("type") != "response.output_audio.delta":
+        return None
+    fields = ("event_id", "response_id", "item_id", "delta")
+    if not all(isinstance(data.get(k), str) for k in fields):
+        return None
+    if not all(isinstance(data.get(k), int) for k in ("output_index", "content_index")):
+        return None
+    try:
+        audio = base64.b64decode(data["delta"], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return ev.OutputAudioDelta(data["response_id"], data["item_id"], audio)

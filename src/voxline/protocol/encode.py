@@ -35,6 +35,7 @@ from openai.types.realtime import (
 from voxline.core import commands as cmd
 from voxline.core.items import Role
 from voxline.protocol.session import session_request
+from voxline.protocol.wire import dumps
 
 __all__ = ["MessageItem", "encode_command", "message_item"]
 
@@ -145,3 +146,15 @@ def encode_command(command: cmd.ModelCommand) -> RealtimeClientEvent:
             )
         case _:
             assert_never(command)
+
+
+def encode_command_json(command: cmd.ModelCommand) -> str:
+    """`encode_command` serialised to JSON text, ready for the socket.
+
+    Microphone audio, the most frequent command by far, is written directly; it is the same
+    JSON the typed `input_audio_buffer.append` event serialises to.
+    """
+    if isinstance(command, cmd.SendAudio):
+        audio = base64.b64encode(command.audio).decode("ascii")
+        return f'{{"type":"input_audio_buffer.append","audio":"{audio}"}}'
+    return dumps(encode_command(command))

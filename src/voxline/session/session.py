@@ -89,7 +89,7 @@ class RealtimeSession:
         self._conversation = Conversation(self._graph, self._clock, options, ids)
         self._model = model
         self._events: asyncio.Queue[se.SessionEvent | _Closed] = asyncio.Queue()
-        self._lock = asyncio.Lock()
+        self._send_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Event()
         self._link = ConnectionState.CONNECTING
@@ -252,35 +252,30 @@ class RealtimeSession:
             raise SessionStateError(
                 f"the session is {state}; use `async with RealtimeSession(...)` around calls"
             )
-        async with self._lock:
-            for output in self._conversation.feed(item):
-                await self._dispatch(output)
-        self._changed.set()
-
-    async def _dispatch(self, output: Any) -> None:
-        match output:
-            case RunTool():
+        # feed() is synchronous, so each input is applied whole before the next; only the
+        # sends wait, in order, behind the FIFO send lock, so a slow uplink never delays
+        # the model's events (audio deltas, function calls) from reaching the app.
+        commands: list[cmd.ModelCommand] = []
+        for output in self._conversation.feed(item):
+            if isinstance(output, RunTool):
                 self._spawn(self._tool(output))
-            case RunGuardrails():
+            elif isinstance(output, RunGuardrails):
                 self._spawn(self._guardrails(output))
-            case (
-                cmd.UpdateSession()
-                | cmd.SendAudio()
-                | cmd.CommitAudio()
-                | cmd.ClearAudio()
-                | cmd.AddMessage()
-                | cmd.AddFunctionCall()
-                | cmd.AddFunctionOutput()
-                | cmd.CreateResponse()
-                | cmd.CancelResponse()
-                | cmd.TruncateItem()
-            ):
-                try:
-                    await self._model.send(output)
-                except TransportError as exc:
-                    self._events.put_nowait(se.ErrorOccurred(exc))
-            case _:
+            elif isinstance(output, cmd.ModelCommand):
+                commands.append(output)
+            else:
                 self._events.put_nowait(output)
+        self._changed.set()
+        if commands:
+            async with self._send_lock:
+                for command in commands:
+                    await self._send(command)
+
+    async def _send(self, command: cmd.ModelCommand) -> None:
+        try:
+            await self._model.send(command)
+        except TransportError as exc:
+            self._events.put_nowait(se.ErrorOccurred(exc))
 
     def _spawn(self, coro: Any) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coro)

@@ -24,7 +24,7 @@ from voxline.models.openai.settings import (
     realtime_url,
     websocket_logger,
 )
-from voxline.protocol import decode_event, dumps, encode_command
+from voxline.protocol import decode_event, encode_command_json
 
 __all__ = ["OpenAIRealtimeModel"]
 
@@ -232,7 +232,7 @@ class OpenAIRealtimeModel:
         )
 
     async def _send_wire(self, ws: ClientConnection, command: cmd.ModelCommand) -> None:
-        await ws.send(dumps(encode_command(command)))
+        await ws.send(encode_command_json(command))
 
     def _auth_headers(self) -> dict[str, str]:
         return {**self._headers, **self._credentials.headers(azure=self._azure)}

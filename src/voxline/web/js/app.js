@@ -5,7 +5,7 @@ import { CoachPanel } from "./coach.js";
 import { Connection } from "./connection.js";
 import { EventLog } from "./eventlog.js";
 import { Prefs } from "./prefs.js";
-import { client, sessionUrl } from "./protocol.js";
+import { askForToken, authHeaders, client, sessionUrl } from "./protocol.js";
 import { Transcript } from "./transcript.js";
 
 const $ = (id) => document.getElementById(id);
@@ -154,7 +154,10 @@ export class App {
   async loadScenarios() {
     const select = $("scenario");
     try {
-      const response = await fetch("/api/scenarios"); // preloaded by index.html
+      let response = await fetch("/api/scenarios", { headers: authHeaders(this.location) });
+      if (response.status === 401 && askForToken()) {
+        response = await fetch("/api/scenarios", { headers: authHeaders(this.location) });
+      }
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       this.scenarios = scenarioList(await response.json());
       if (this.scenarios.length === 0) throw new Error("the list is empty");
@@ -246,6 +249,7 @@ export class App {
         const why = this.lastError ?? (info.reason || `close code ${info.code}`);
         this.showError(`The server refused the conversation: ${why}`);
         this.audio.close();
+        if (info.code === 4401 && askForToken()) this.toggleConnection();
       }
     }
     this.updateControls();
@@ -309,6 +313,9 @@ export class App {
       case "error":
         this.lastError = `${event.message ?? "(no message)"} (${event.code ?? "error"})`;
         return this.showError(this.lastError);
+      case "session.ended":
+        this.connection.wanted = false; // the server ended it on purpose: do not reconnect
+        return t.system(event.message ?? "The conversation has ended.");
       default:
         return undefined; // connection, response.finished, usage, pong: the log shows them
     }
