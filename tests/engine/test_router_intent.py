@@ -150,3 +150,14 @@ def test_needs_said_value() -> None:
 def test_bad_settings_are_refused() -> None:
     with pytest.raises(ConfigurationError, match="handoff_threshold"):
         RouterSettings(handoff_threshold=2.0)
+
+
+def test_quoted_examples_in_a_description_are_whole_phrases() -> None:
+    text = 'Bills and refunds. For example: "How does autopay work?"; "My card, please."'
+    assert description_phrases(text) == [
+        text,
+        "How does autopay work?",
+        "My card, please.",
+        "Bills",
+        "refunds",
+    ]

@@ -45,6 +45,8 @@ __all__ = [
 
 HANDOFF_PREFIX = "transfer_to_"
 _DEFAULT_HANDOFF = re.compile(r"^transfer the conversation to \S+\.?$", re.IGNORECASE)
+_QUOTED = re.compile(r'"([^"]+)"')
+_EXAMPLES = re.compile(r"\b(for example|e\.g\.|such as)\s*:?", re.IGNORECASE)
 _EMAILISH = re.compile(r"\S+@\S+|\bat\b.+\bdot\b", re.IGNORECASE)
 
 SMALL_TALK: tuple[str, ...] = (
@@ -122,10 +124,14 @@ class RouteDecision:
 
 
 def description_phrases(description: str) -> list[str]:
-    """The description and its phrases, split at punctuation and "and"/"or"."""
+    """The description, its quoted examples, and its other phrases split at punctuation and
+    "and"/"or" (an agent's routing examples arrive quoted: 'For example: "...", "...".')."""
     text = description.strip()
-    parts = [p.strip() for p in re.split(r"[.,;:!?()]|\band\b|\bor\b", text)]
+    quoted = [q.strip() for q in _QUOTED.findall(text) if q.strip()]
+    rest = _EXAMPLES.sub(" ", _QUOTED.sub(" ", text))
+    parts = [p.strip() for p in re.split(r"[.,;:!?()]|\band\b|\bor\b", rest)]
     phrases = [text] if text else []
+    phrases += quoted
     phrases += [p for p in parts if len(p) > 2 and p != text]
     return phrases
 
