@@ -29,16 +29,26 @@ class ExportFormat(StrEnum):
     WAV = "wav"
 
 
-def _epoch(value: datetime | date | None, *, end: bool = False) -> float | None:
-    """A query bound as epoch seconds; a bare date means that whole day (UTC)."""
-    if value is None:
+def _epoch(value: str | None, *, name: str, end: bool = False) -> float | None:
+    """A query bound as epoch seconds: ISO 8601, UTC unless it says otherwise; a bare date
+    means that whole day (so `until=2026-01-04` includes the 4th)."""
+    if value is None or not value.strip():
         return None
-    if not isinstance(value, datetime):
-        start = datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp()
-        return start + 86_400 if end else start
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.timestamp()
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+            return start + 86_400 if end else start
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(
+            422,
+            detail=f"{name} must be an ISO 8601 date or time, such as 2026-01-31, got {value!r}",
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 @contextlib.contextmanager
@@ -95,10 +105,10 @@ def history_router(conversations: Callable[[], ConversationLog | None]) -> APIRo
     async def list_conversations(
         scenario: Annotated[str | None, Query(description="Only this scenario.")] = None,
         since: Annotated[
-            datetime | date | None, Query(description="Started at or after (ISO 8601; UTC).")
+            str | None, Query(description="Started at or after (ISO 8601; UTC by default).")
         ] = None,
         until: Annotated[
-            datetime | date | None,
+            str | None,
             Query(description="Started before (ISO 8601; a date includes that whole day)."),
         ] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -108,8 +118,8 @@ def history_router(conversations: Callable[[], ConversationLog | None]) -> APIRo
         with _unavailable():
             page = await store().list(
                 scenario=scenario,
-                since=_epoch(since),
-                until=_epoch(until, end=True),
+                since=_epoch(since, name="since"),
+                until=_epoch(until, name="until", end=True),
                 limit=limit,
                 offset=offset,
             )

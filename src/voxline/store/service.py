@@ -36,7 +36,9 @@ class SessionLog:
         writer: StoreWriter,
         recorder: Recorder,
         recording: WavRecording | None,
+        on_end: Callable[[str], None] = lambda conversation_id: None,
     ) -> None:
+        self._on_end = on_end
         self._writer = writer
         self._recorder = recorder
         self._recording = recording
@@ -83,6 +85,7 @@ class SessionLog:
         self._ended = True
         self._close_recording()
         self._writer.submit(self._recorder.end(reason))
+        self._on_end(self.conversation_id)
 
 
 class ConversationLog:
@@ -108,6 +111,8 @@ class ConversationLog:
         self.recordings = recordings
         self._clock = clock
         self._monotonic = monotonic
+        self.active: set[str] = set()
+        """Ids of the conversations being recorded now."""
 
     @classmethod
     def from_settings(
@@ -140,6 +145,10 @@ class ConversationLog:
         except StoreError as exc:
             log.error("%s; conversations go on and are written once it is back", exc)
 
+    async def settled(self) -> None:
+        """Wait until no conversation is being recorded and every write has landed."""
+        await self.writer.wait_until(lambda s: not self.active and s.written == s.submitted)
+
     async def stop(self) -> None:
         """Write what is queued (a few seconds at most) and close the database."""
         await self.writer.stop()
@@ -158,4 +167,5 @@ class ConversationLog:
                 log.error("cannot record to %s: %s", path, exc)
             else:
                 self.writer.submit(SetRecording(conversation_id, str(path)))
-        return SessionLog(self.writer, recorder, recording)
+        self.active.add(conversation_id)
+        return SessionLog(self.writer, recorder, recording, self.active.discard)
