@@ -183,3 +183,24 @@ def test_handing_back_uses_the_name_reference() -> None:
     assert h.conv.agent.name == "router"
     messages = [i for i in h.conv.history if isinstance(i, Message)]
     assert messages == []
+
+
+def test_handing_straight_back_in_the_same_turn_is_refused() -> None:
+    h = Harness(router)
+    h.feed(UserText("my router is broken"))
+    h.feed(call("transfer_to_support_desk", {}, call_id="c1"))
+    out = h.feed(call("transfer_to_router", {}, call_id="c2"))
+    assert h.conv.agent.name == "Support Desk"
+    error = error_of(h.of(out, cmd.AddFunctionOutput)[0].output)
+    assert error["type"] == "HandoffError"
+    assert "must answer the user itself" in error["message"]
+    assert isinstance(h.of(out, se.ErrorOccurred)[0].error, HandoffError)
+
+
+def test_a_new_user_turn_allows_handing_back() -> None:
+    h = Harness(router)
+    h.feed(UserText("my router is broken"))
+    h.feed(call("transfer_to_support_desk", {}, call_id="c1"))
+    h.feed(ev.InputTranscriptCompleted("u2", "actually, it is a billing question"))
+    h.feed(call("transfer_to_router", {}, call_id="c2"))
+    assert h.conv.agent.name == "router"

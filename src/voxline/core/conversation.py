@@ -90,6 +90,8 @@ class Conversation:
         self._connected_once = False
         self._cut_off = False
         self._cancelled: str | None = None
+        self._turn_agents: set[str] = {self._agent}
+        """Agents that held the conversation since the user last spoke (handoff loop guard)."""
         self._out: list[Output] = []
 
     # ----------------------------------------------------------------- queries
@@ -262,7 +264,7 @@ class Conversation:
         msg = Message(self._ids("msg"), Role.USER, text, now, now)
         self._add(msg)
         self._emit(cmd.AddMessage(msg.id, Role.USER, text))
-        self._retries = 0
+        self._new_user_turn()
         if not self._check_triggers(text) and self._opts.auto_respond:
             self._request_response(cmd.CreateResponse())
 
@@ -281,8 +283,12 @@ class Conversation:
         self._update(
             replace(msg, text=transcript, status=ItemStatus.COMPLETED, updated_at=self._now())
         )
-        self._retries = 0
+        self._new_user_turn()
         self._check_triggers(transcript)
+
+    def _new_user_turn(self) -> None:
+        self._retries = 0
+        self._turn_agents = {self._agent}
 
     def _on_manual_trigger(self, name: str) -> None:
         try:
@@ -471,8 +477,16 @@ class Conversation:
             case RunCall(tool=tool, arguments=arguments):
                 self._pending_calls[event.call_id] = (event.name, self._clock.now())
                 self._emit(RunTool(event.call_id, tool, arguments, self.context(event.call_id)))
+            case HandoffCall(target=target) if target in self._turn_agents:
+                error = HandoffError(
+                    f"{target} already had this turn; {agent} must answer the user itself "
+                    "instead of transferring back"
+                )
+                self._emit(se.ErrorOccurred(error))
+                self._answer(event.call_id, event.name, error_output(error), 0.0, True)
             case HandoffCall(target=target, reason=reason):
                 self._agent = target
+                self._turn_agents.add(target)
                 self._add(HandoffRecord(self._ids("hnd"), agent, target, reason, self._now()))
                 self._emit(se.HandoffCompleted(agent, target, reason))
                 self._emit(cmd.UpdateSession(self.session_config()))

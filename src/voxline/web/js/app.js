@@ -203,6 +203,7 @@ export class App {
       await this.audio.start();
       this.audio.setMuted(this.prefs.get("muted"));
       const micProblem = await this.audio.startMic();
+      this.stats.timings.micStartMs ??= performance.now();
       this.setMicNote(micProblem);
     } catch (error) {
       this.setMicNote(`audio could not start (${error.message})`);
@@ -376,6 +377,7 @@ export class App {
 
   onPlayback({ itemId, playedMs, playing }) {
     this.stats.playbackPlayedMs = playedMs;
+    if (playing) this.stats.timings.firstAgentAudioMs ??= performance.now();
     if (playing !== this.speaking) {
       this.speaking = playing;
       this.setPill("st-speaking", playing);
