@@ -10,6 +10,7 @@ import typer
 from voxline._version import __version__
 from voxline.engine.modelfiles.cli import app as models_app
 from voxline.server.cli import serve
+from voxline.store.cli import app as conversations_app
 from voxline.testing.runner.cli import run_tests_command
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(models_app, name="models")
+app.add_typer(conversations_app, name="conversations")
 app.command("serve")(serve)
 app.command("test")(run_tests_command)
 
