@@ -12,7 +12,7 @@ from voxline.core.effects import RunTool
 from voxline.core.inputs import ToolResult, UserText
 from voxline.core.items import FunctionCall, FunctionCallOutput, HandoffRecord, Message
 from voxline.errors import HandoffError
-from voxline.testing import call
+from voxline.testing import call, reply
 
 from .harness import Harness
 
@@ -204,3 +204,22 @@ def test_a_new_user_turn_allows_handing_back() -> None:
     h.feed(ev.InputTranscriptCompleted("u2", "actually, it is a billing question"))
     h.feed(call("transfer_to_router", {}, call_id="c2"))
     assert h.conv.agent.name == "router"
+
+
+def test_after_an_answer_handing_back_is_no_loop() -> None:
+    h = Harness(router)
+    h.feed(UserText("my router is broken"))
+    h.feed(call("transfer_to_support_desk", {}, call_id="c1"))
+    h.feed(reply("Try turning it off and on again."))
+    h.feed(call("transfer_to_router", {}, call_id="c2"))
+    assert h.conv.agent.name == "router"
+
+
+def test_an_empty_answer_does_not_count_as_answering() -> None:
+    h = Harness(router)
+    h.feed(UserText("my router is broken"))
+    h.feed(call("transfer_to_support_desk", {}, call_id="c1"))
+    h.feed(ev.ResponseStarted("r5"), ev.OutputItemDone("r5", "a5", ""), ev.ResponseDone("r5"))
+    out = h.feed(call("transfer_to_router", {}, call_id="c2"))
+    assert h.conv.agent.name == "Support Desk"
+    assert error_of(h.of(out, cmd.AddFunctionOutput)[0].output)["type"] == "HandoffError"

@@ -1,4 +1,4 @@
-"""The shipped conversation suites (conversations/*.yaml) all pass on the scripted backend."""
+"""The shipped scripted suites (conversations/*.yaml) pass; conversations/local/ needs models."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ SUITES = Path(__file__).resolve().parents[2] / "conversations"
 
 
 async def test_every_shipped_conversation_passes() -> None:
-    report = await run_paths([SUITES])
+    report = await run_paths(sorted(SUITES.glob("*.yaml")))  # local/ runs in its own slow test
     assert report.passed, table(report)
     scenarios = {c.scenario for c in report.conversations}
     assert scenarios == {"customer_service", "chat_supervisor", "simple_handoff", "voice_coach"}

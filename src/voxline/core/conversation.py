@@ -91,7 +91,9 @@ class Conversation:
         self._cut_off = False
         self._cancelled: str | None = None
         self._turn_agents: set[str] = {self._agent}
-        """Agents that held the conversation since the user last spoke (handoff loop guard)."""
+        """Agents that held the conversation since the user last spoke or was last answered.
+
+        A handoff to one of them is a loop (router -> support -> router, nobody answering)."""
         self._out: list[Output] = []
 
     # ----------------------------------------------------------------- queries
@@ -427,6 +429,8 @@ class Conversation:
             return
         msg = replace(msg, text=event.text or msg.text, status=ItemStatus.COMPLETED)
         self._update(replace(msg, updated_at=self._now()))
+        if msg.text.strip():
+            self._turn_agents = {self._agent}  # someone answered: handing back is no loop
         if len(msg.text) > self._checked.get(msg.id, 0):
             self._check_guardrails(msg)
 
@@ -479,8 +483,8 @@ class Conversation:
                 self._emit(RunTool(event.call_id, tool, arguments, self.context(event.call_id)))
             case HandoffCall(target=target) if target in self._turn_agents:
                 error = HandoffError(
-                    f"{target} already had this turn; {agent} must answer the user itself "
-                    "instead of transferring back"
+                    f"{target} already had this turn and nobody has answered the user yet; "
+                    f"{agent} must answer the user itself instead of transferring back"
                 )
                 self._emit(se.ErrorOccurred(error))
                 self._answer(event.call_id, event.name, error_output(error), 0.0, True)
