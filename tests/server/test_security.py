@@ -272,6 +272,22 @@ async def test_an_idle_conversation_ends_cleanly_with_an_event(
     }
 
 
+async def test_pings_and_microphone_silence_do_not_keep_a_call_alive(
+    settings: Settings, scripts: Scripts
+) -> None:
+    app = create_app(settings.model_copy(update={"session_timeout_s": 0.3}), model_factory=scripts)
+    async with serve(app) as server, connect(server.ws()) as ws:
+        await until(ws, "session.ready")
+        while True:
+            await ws.send(json.dumps({"type": "ping"}))
+            await ws.send(b"\x00\x00" * 480)
+            event = await next_json(ws)
+            if event["type"] == "session.ended":
+                break
+        assert await closed_with(ws) == 1000
+    assert event["reason"] == "idle_timeout"
+
+
 async def test_a_long_conversation_ends_at_its_cap(settings: Settings, scripts: Scripts) -> None:
     changes = {"session_timeout_s": 60.0, "session_max_s": 0.3}
     app = create_app(settings.model_copy(update=changes), model_factory=scripts)

@@ -245,7 +245,6 @@ class _Bridge:
                 message = await self.ws.receive()
                 if message["type"] == "websocket.disconnect":
                     return
-                self.deadline.touch()
                 data, text = message.get("bytes"), message.get("text")
                 try:
                     if data is not None:
@@ -268,6 +267,8 @@ class _Bridge:
         connection = self.connection
         assert connection is not None
         session = connection.session
+        if not isinstance(event, inbound.Ping):
+            self.deadline.touch()  # keep-alives and microphone audio (silence too) do not count
         match event:
             case inbound.Text():
                 await self._call(event.type, session.send_text(event.text))

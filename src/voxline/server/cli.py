@@ -80,7 +80,10 @@ def serve(
     """Serve the web UI, the REST API (/docs) and the browser bridge (/ws/session).
 
     Every option can also come from the environment: VOXLINE_HOST, VOXLINE_PORT,
-    VOXLINE_SCENARIO, VOXLINE_BACKEND, VOXLINE_LOG_LEVEL (and OPENAI_API_KEY).
+    VOXLINE_SCENARIO, VOXLINE_BACKEND, VOXLINE_LOG_LEVEL (and OPENAI_API_KEY), or from
+    voxline.toml (or the file VOXLINE_CONFIG names). To listen beyond this machine, set
+    VOXLINE_API_KEYS; see also VOXLINE_MAX_SESSIONS, VOXLINE_RATE_LIMIT,
+    VOXLINE_SESSION_TIMEOUT_S, VOXLINE_CORS_ORIGINS and VOXLINE_LOG_FORMAT (console or json).
     """
     try:
         settings = load_settings(

@@ -27,7 +27,40 @@ export const SERVER_EVENTS = new Set([
   "error",
   "pong",
   "coach.updated",
+  "session.ended",
 ]);
+
+/** Where the page keeps the server's access key (asked for once, on 401 / close 4401). */
+export const TOKEN_KEY = "voxline.token";
+
+/** The access key: `?token=` on the page's URL, else the one the user gave before. */
+export function accessToken(location) {
+  const fromUrl = new URLSearchParams(location.search).get("token");
+  if (fromUrl) return fromUrl;
+  try {
+    return globalThis.localStorage?.getItem(TOKEN_KEY) || null;
+  } catch {
+    return null; // storage disabled
+  }
+}
+
+/** Ask the user for the access key and keep it; true when one was given. */
+export function askForToken(prompt = globalThis.prompt) {
+  const given = prompt?.("This server needs an access key (ask whoever runs it):")?.trim();
+  if (!given) return false;
+  try {
+    globalThis.localStorage?.setItem(TOKEN_KEY, given);
+  } catch {
+    return false;
+  }
+  return true;
+}
+
+/** Headers for the REST API: `Authorization: Bearer <key>` when there is a key. */
+export function authHeaders(location) {
+  const token = accessToken(location);
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
 
 /** Trigger names the voice coach buttons send. */
 export const TRIGGERS = Object.freeze({
@@ -46,7 +79,7 @@ export function sessionUrl(location, { scenario, pushToTalk }) {
   const url = new URL(`${scheme}//${location.host}/ws/session`);
   url.searchParams.set("scenario", scenario);
   url.searchParams.set("push_to_talk", pushToTalk ? "true" : "false");
-  const token = new URLSearchParams(location.search).get("token");
+  const token = accessToken(location);
   if (token) url.searchParams.set("token", token);
   return url.toString();
 }
