@@ -47,6 +47,9 @@ class Agent:
             (for cycles such as a router and a specialist that hands back).
         handoff_description: Tells other agents when to transfer to this one.
         output_guardrails: Checks on what it says.
+        routing_examples: A few things a caller might say that should be handed to this
+            agent ("How do I set up autopay?"). They are quoted after the handoff tool's
+            description, which helps small offline models and their intent router route.
     """
 
     name: str
@@ -57,6 +60,7 @@ class Agent:
     handoff_description: str | None = None
     output_guardrails: Sequence[OutputGuardrail] = ()
     metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+    routing_examples: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -65,7 +69,11 @@ class Agent:
             raise ConfigurationError(
                 f"agent {self.name}: instructions must be a string or a function of RunContext"
             )
-        for attr in ("tools", "handoffs", "output_guardrails"):
+        if isinstance(self.routing_examples, str):
+            raise ConfigurationError(
+                f"agent {self.name}: routing_examples is a list of sentences, not one string"
+            )
+        for attr in ("tools", "handoffs", "output_guardrails", "routing_examples"):
             object.__setattr__(self, attr, tuple(getattr(self, attr)))
         for tool in self.tools:
             if not isinstance(tool, FunctionTool):

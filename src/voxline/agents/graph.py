@@ -134,6 +134,9 @@ class AgentGraph:
                 or target.handoff_description
                 or f"Transfer the conversation to {target.name}."
             )
+            if target.routing_examples and handoff.description is None:
+                quoted = "; ".join(f'"{e.strip()}"' for e in target.routing_examples)
+                description += f" For example: {quoted}."
             tools[name] = HandoffTool(name=name, target=target.name, description=description)
         return tools
 

@@ -195,6 +195,12 @@ def build(data_dir: Path | None = None) -> Scenario:
         tools=[t("create_support_ticket"), t("lookup_user_profile")],
         handoffs=["router"],
         handoff_description="A person: for callers who ask for a human or are upset.",
+        routing_examples=(
+            "Can I talk to a human?",
+            "Put me through to an operator.",
+            "I want to speak to your manager.",
+            "This is unacceptable, I'm really angry.",
+        ),
         output_guardrails=[POLICY],
     )
     billing = Agent(
@@ -203,6 +209,13 @@ def build(data_dir: Path | None = None) -> Scenario:
         tools=[t("lookup_user_profile"), t("search_knowledge_base"), t("create_support_ticket")],
         handoffs=["router", human],
         handoff_description="Bills, charges, payments and refunds.",
+        routing_examples=(
+            "Why was I charged this fee?",
+            "I want to pay my bill.",
+            "Can I update my payment method?",
+            "How does automatic payment work?",
+            "I'd like my money back.",
+        ),
         output_guardrails=[POLICY],
     )
     sales = Agent(
@@ -211,6 +224,13 @@ def build(data_dir: Path | None = None) -> Scenario:
         tools=[t("search_knowledge_base"), t("lookup_user_profile")],
         handoffs=["router"],
         handoff_description="Buying, plans, prices, upgrades and offers.",
+        routing_examples=(
+            "What plans do you offer?",
+            "I want to buy a new phone.",
+            "Can I add another line?",
+            "Are there any discounts right now?",
+            "I'd like to switch to your service.",
+        ),
         output_guardrails=[POLICY],
     )
     support = Agent(
@@ -224,6 +244,13 @@ def build(data_dir: Path | None = None) -> Scenario:
         ],
         handoffs=["router", human],
         handoff_description="Technical problems, orders, deliveries and returns.",
+        routing_examples=(
+            "My internet is not working.",
+            "I can't sign in to my account.",
+            "My order hasn't arrived.",
+            "I want to send back a faulty device.",
+            "The TV has no signal.",
+        ),
         output_guardrails=[POLICY],
     )
     router = Agent(
