@@ -1,0 +1,39 @@
+"""The load benchmark runs end to end for a few seconds, so it cannot rot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "benchmarks" / "load_bench.py"
+
+
+def test_a_short_run_loses_nothing_and_reports_memory_and_latency(tmp_path: Path) -> None:
+    out = tmp_path / "load.json"
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--clients", "5", "--seconds", "5", "--think", "0.5",
+         "--sample-s", "1", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "RSS MB" in done.stdout
+    report: dict[str, Any] = json.loads(out.read_text())
+    assert report["calls"] == 5
+    assert report["turns"] >= 5
+    assert (report["lost_turns"], report["errors"]) == (0, 0)
+    assert report["latency_ms"]["response_finished"]["p95"] > 0
+    assert len(report["samples"]) >= 3
+    assert report["memory_mb"]["peak"] > 0
+    after = report["server_after"]
+    assert after["open_sessions"] == 0
+    assert after["sessions_started"] == 5
+    assert after["turns_completed"] == report["turns"]
+    assert after["store"]["state"] == "ok"
