@@ -41,6 +41,7 @@ __all__ = [
     "ProtocolError",
     "SessionStateError",
     "StoreError",
+    "StoreRejectedError",
     "ToolArgumentsError",
     "ToolError",
     "ToolExecutionError",
@@ -169,3 +170,7 @@ class ConnectionClosedError(TransportError):
 
 class StoreError(VoxlineError):
     """The conversation store cannot be reached, migrated or written; conversations go on."""
+
+
+class StoreRejectedError(StoreError):
+    """The database refused a write (a constraint it breaks); retrying cannot help."""

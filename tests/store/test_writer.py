@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from voxline.errors import StoreError
+from voxline.errors import StoreError, StoreRejectedError
 from voxline.store import StoreWriter
 from voxline.store.records import EndConversation, Write
 
@@ -95,3 +95,27 @@ async def test_stop_gives_up_on_a_dead_database_and_counts_the_loss() -> None:
 
     assert writer.stats.lost == 1
     assert sink.batches == []
+
+
+class PickySink(FlakySink):
+    """Refuses for good any batch holding a write for conversation c13 (a broken constraint)."""
+
+    async def apply(self, writes: Sequence[Write]) -> None:
+        self.attempts += 1
+        if any(getattr(w, "conversation_id", None) == "c13" for w in writes):
+            raise StoreRejectedError("FOREIGN KEY constraint failed")
+        self.batches.append(list(writes))
+
+
+async def test_a_write_the_database_refuses_is_dropped_not_retried_forever() -> None:
+    sink = PickySink()
+    writer = StoreWriter(sink, linger_s=0.0, retry_s=0.001, max_retry_s=0.001)
+    writer.start()
+    for n in range(20):
+        assert writer.submit(write(n))
+    await asyncio.wait_for(writer.wait_until(lambda s: s.written + s.rejected == 20), TIMEOUT_S)
+    await writer.stop()
+    flat = [w for batch in sink.batches for w in batch]
+    assert flat == [write(n) for n in range(20) if n != 13]
+    assert (writer.stats.written, writer.stats.rejected) == (19, 1)
+    assert "FOREIGN KEY" in (writer.stats.last_error or "")

@@ -13,10 +13,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from voxline.errors import ConfigurationError, StoreError
+from voxline.errors import ConfigurationError, StoreError, StoreRejectedError
 from voxline.store import schema as t
 from voxline.store.records import (
     AddEvent,
@@ -144,6 +144,8 @@ class ConversationStore:
             async with self.engine.begin() as conn:
                 for write in _coalesce(writes):
                     await self._apply_one(conn, write)
+        except (IntegrityError, DataError) as exc:
+            raise StoreRejectedError(f"the conversation store refused a write: {exc}") from exc
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(f"writing to the conversation store failed: {exc}") from exc
 

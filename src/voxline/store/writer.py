@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from voxline.errors import StoreRejectedError
 from voxline.store.records import Write
 
 __all__ = ["Sink", "StoreStats", "StoreWriter"]
@@ -35,6 +36,7 @@ class StoreStats:
         write_failures: Failed batch attempts (each is retried).
         dropped: Writes refused because the queue was full (the database was down too long).
         lost: Writes still unwritten when the writer was stopped.
+        rejected: Writes the database refused for good (a broken constraint); dropped.
         last_error: The latest failure, in words.
     """
 
@@ -44,6 +46,7 @@ class StoreStats:
     write_failures: int = 0
     dropped: int = 0
     lost: int = 0
+    rejected: int = 0
     last_error: str | None = None
 
 
@@ -154,6 +157,21 @@ class StoreWriter:
                 break
         return batch
 
+    async def _isolate(self) -> None:
+        while self._pending:
+            write = self._pending[0]
+            try:
+                await self.sink.apply([write])
+            except StoreRejectedError as exc:
+                self.stats.rejected += 1
+                self.stats.last_error = str(exc)
+                log.warning("store refused a %s write; dropped: %s", type(write).__name__, exc)
+            except Exception:  # noqa: BLE001  # transient: the main loop retries from here
+                return
+            else:
+                self.stats.written += 1
+            self._pending.pop(0)
+
     async def _run(self) -> None:
         pause = self.retry_s
         while not self._stopping.is_set():  # a driver may swallow the cancel of `stop`
@@ -163,6 +181,12 @@ class StoreWriter:
                 self._pending = await self._gather()
             try:
                 await self.sink.apply(self._pending)
+            except StoreRejectedError:
+                # One write the database will never take must not hold up the rest: apply
+                # the batch write by write, drop the refused ones, retry from a failure.
+                await self._isolate()
+                self._tick.set()
+                continue
             except Exception as exc:  # noqa: BLE001  # any database failure: keep and retry
                 self.stats.write_failures += 1
                 self.stats.last_error = str(exc) or type(exc).__name__
