@@ -34,6 +34,8 @@ def test_chat_with_a_bad_backend_or_scenario_says_why() -> None:
     result = CliRunner().invoke(app, ["chat", "--backend", "nope"], input="hi\n")
     assert result.exit_code == 2
     assert "unknown backend 'nope'" in result.output
-    result = CliRunner().invoke(app, ["chat", "--scenario", "nope", "--backend", "openai"], input="")
+    result = CliRunner().invoke(
+        app, ["chat", "--scenario", "nope", "--backend", "openai"], input=""
+    )
     assert result.exit_code == 2
     assert "no scenario named 'nope'" in result.output
