@@ -54,3 +54,17 @@ def test_everything_is_kept_in_order() -> None:
     pieces = _stream(text)
     assert pieces[0] == "Okay then; let me check your account right now:"
     assert " ".join(pieces) == text
+
+
+def test_a_long_first_sentence_is_cut_after_max_words_at_a_space() -> None:
+    text = "What a lovely line from the book that you have just read to me. Yes."
+    assert _stream(text) == [
+        "What a lovely line from the book that you have just read",
+        "to me.",
+        "Yes.",
+    ]
+    assert _stream(text, FirstClauseSplitter(max_words=4)) == [
+        "What a lovely line",
+        "from the book that you have just read to me.",
+        "Yes.",
+    ]

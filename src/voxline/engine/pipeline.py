@@ -83,12 +83,15 @@ class FirstClauseSplitter:
     The first piece is what the user waits for: at a few tokens per second on 2 cores a whole
     first sentence can take a second or more, a first clause ("Sure, I can help with that,")
     a third of it. So the first piece ends at the first comma, semicolon, colon or dash after
-    at least `min_words` words, unless a sentence ends first; the rest is cut by sentences.
+    at least `min_words` words, unless a sentence ends first, and at the latest after
+    `max_words` words (at a space); the rest is cut by sentences.
     """
 
-    def __init__(self, *, min_words: int = 4) -> None:
-        """Create a splitter; a first clause needs at least `min_words` words."""
+    def __init__(self, *, min_words: int = 4, max_words: int = 12) -> None:
+        """Create a splitter; a first clause needs `min_words`, a first piece has at most
+        `max_words` (a word still being streamed is never cut)."""
         self.min_words = min_words
+        self.max_words = max(max_words, min_words)
         self._sentences = SentenceSplitter()
         self._head: str | None = ""  # the text before the first piece; None once it is out
 
@@ -108,6 +111,12 @@ class FirstClauseSplitter:
                 self._head = None
                 self._sentences = SentenceSplitter()
                 return [" ".join(clause.split()), *self._sentences.push(rest)]
+        words = self._head.split(" ")
+        if len([w for w in words[:-1] if w]) >= self.max_words:  # the last may be unfinished
+            end = len(self._head) - len(words[-1])
+            head, self._head = self._head, None
+            self._sentences = SentenceSplitter()
+            return [" ".join(head[:end].split()), *self._sentences.push(head[end:])]
         return out
 
     def flush(self) -> list[str]:
