@@ -5,23 +5,8 @@ from __future__ import annotations
 import re
 
 from voxline.errors import InputError
+from voxline.spoken import DIGIT_WORDS, REPEAT_WORDS
 
-_DIGIT_WORDS = {
-    "zero": "0",
-    "oh": "0",
-    "o": "0",
-    "nought": "0",
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-}
-_REPEAT = {"double": 2, "triple": 3}
 _ZEROS = {"hundred": "00", "thousand": "000"}
 _TOKEN = re.compile(r"[a-z]+|\d+")
 
@@ -38,11 +23,11 @@ def spoken_digits(text: str) -> str:
         if token.isdigit():
             digits.append(token[0] * repeat + token[1:])
             repeat = 1
-        elif token in _DIGIT_WORDS:
-            digits.append(_DIGIT_WORDS[token] * repeat)
+        elif token in DIGIT_WORDS:
+            digits.append(DIGIT_WORDS[token] * repeat)
             repeat = 1
-        elif token in _REPEAT:
-            repeat = _REPEAT[token]
+        elif token in REPEAT_WORDS:
+            repeat = REPEAT_WORDS[token]
         elif token in _ZEROS and digits:
             digits.append(_ZEROS[token])
     return "".join(digits)

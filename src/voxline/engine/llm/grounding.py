@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from voxline.spoken import DIGIT_WORDS, REPEAT_WORDS
+
 __all__ = [
     "GROUNDED_NAME",
     "digits_of",
@@ -26,22 +28,6 @@ GROUNDED_NAME = re.compile(
 )
 """Argument names whose values must come from the user."""
 
-_DIGIT_WORDS = {
-    "zero": "0",
-    "oh": "0",
-    "o": "0",
-    "nought": "0",
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-}
-_REPEAT = {"double": 2, "triple": 3}
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d|[@.+_-]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -57,10 +43,10 @@ def normalize_spoken(text: str) -> str:
     out: list[str] = []
     repeat = 1
     for word in words:
-        if word in _REPEAT:
-            repeat = _REPEAT[word]
+        if word in REPEAT_WORDS:
+            repeat = REPEAT_WORDS[word]
             continue
-        digit = word if word.isdigit() else _DIGIT_WORDS.get(word)
+        digit = word if word.isdigit() else DIGIT_WORDS.get(word)
         if digit is not None and (word not in ("o", "oh") or _near_digit(out)):
             out.append(digit * repeat)
         elif word == "at":
