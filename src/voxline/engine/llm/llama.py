@@ -258,6 +258,10 @@ class LlamaCppLLM:
         route = self._route(messages, tools, turn)
         if route is not None:
             excluded.update(t.name for t in tools if t.name not in route.allowed)
+        if just_arrived(messages):
+            # A small model that has just been handed the caller tends to hand straight
+            # back; its first action after arriving is a reply or one of its own tools.
+            excluded.update(t.name for t in tools if t.name.startswith(HANDOFF_PREFIX))
         for attempt in range(3):
             force_reply = attempt == 2
             allowed = [] if force_reply else [t for t in tools if t.name not in excluded]
@@ -503,3 +507,13 @@ def _load_router(mode: Literal["auto", "on", "off"]) -> EmbeddingRouter | None:
         if mode == "on":
             raise
         return None
+
+
+HANDOFF_PREFIX = "transfer_to_"
+
+
+def just_arrived(messages: Sequence[ChatMessage]) -> bool:
+    """True when the last thing in the conversation is the answer to a handoff."""
+    if not messages or messages[-1].role != "tool":
+        return False
+    return (messages[-1].tool_name or "").startswith(HANDOFF_PREFIX)

@@ -16,6 +16,7 @@ the cacheable prefix; the conversation follows it. Pure functions, no I/O.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,18 @@ def _type_text(schema: Mapping[str, Any]) -> str:
     return str(kind) if not isinstance(kind, list) else " | ".join(kind)
 
 
+_CALLER_EXAMPLES = re.compile(r'\s*For example:\s*(?:"[^"]*"[;,]?\s*)+\.?', re.IGNORECASE)
+
+
+def _without_examples(description: str) -> str:
+    """The description without its quoted caller sentences.
+
+    A small model shown sentences a caller might say repeats them as its own reply; the
+    embedding router reads them from the full description instead.
+    """
+    return _CALLER_EXAMPLES.sub("", description).strip()
+
+
 def describe_tool(tool: ToolSpec) -> str:
     """One compact line per tool: name, purpose and arguments."""
     props: Mapping[str, Any] = tool.parameters.get("properties", {})
@@ -74,7 +87,7 @@ def describe_tool(tool: ToolSpec) -> str:
         note = "" if name in required else ", optional"
         desc = schema.get("description")
         args.append(f"{name} ({_type_text(schema)}{note}){': ' + desc if desc else ''}")
-    line = f"- {tool.name}: {tool.description.strip()}"
+    line = f"- {tool.name}: {_without_examples(tool.description)}"
     if args and any(a for a in args):
         line += " Arguments: " + "; ".join(args) + "."
     return line
