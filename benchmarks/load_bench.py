@@ -38,6 +38,7 @@ REPLY = "Sure, I have noted that down for you."
 AUDIO_MS = 400
 AUDIO_CHUNKS = 4
 MIC_FRAME = b"\x00\x00" * 2400  # 100 ms of PCM16 24 kHz silence
+KEEP_COMMANDS = 64  # the scripted model's record of commands: bounded, as in any long run
 
 
 # ------------------------------------------------------------------ the server (child process)
@@ -62,7 +63,7 @@ def serve_main(port_file: Path, key: str, data_dir: Path, max_sessions: int) -> 
                 self.emit(*reply(REPLY, audio_ms=AUDIO_MS, chunks=AUDIO_CHUNKS))
 
     def factory(scenario: Scenario) -> Answering:
-        return Answering()
+        return Answering(keep=KEEP_COMMANDS)
 
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from voxline.core import commands as cmd
 from voxline.core import events as ev
 from voxline.core.config import SessionConfig
-from voxline.errors import SessionStateError, TransportError
+from voxline.errors import ConfigurationError, SessionStateError, TransportError
 
 Matcher = type[cmd.ModelCommand] | Callable[[cmd.ModelCommand], bool]
 
@@ -45,10 +46,23 @@ class ScriptedRealtimeModel:
     step's matcher fits a command, its events are emitted. Commands that do not fit the next
     step are recorded and otherwise ignored. `emit` pushes events at any time (the user
     starting to speak, a dropped connection).
+
+    Args:
+        script: The steps, in order.
+        keep: Record only the latest `keep` commands (and session configs); None records
+            all of them. A long-running server on this fake (a load test, a demo) should
+            set it: every microphone frame is a command, so the full record grows with the
+            call.
     """
 
-    def __init__(self, script: Sequence[Step] = ()) -> None:
+    def __init__(self, script: Sequence[Step] = (), *, keep: int | None = None) -> None:
+        if keep is not None and keep < 0:
+            raise ConfigurationError(f"keep must be None or >= 0, got {keep}")
+        self.keep = keep
         self.sent: list[cmd.ModelCommand] = []
+        """The commands received, oldest first (the latest `keep` when it is set)."""
+        self.forgotten = 0
+        """Commands dropped from the front of `sent` because of `keep`."""
         self.configs: list[SessionConfig] = []
         self._script = list(script)
         self._queue: asyncio.Queue[ev.ModelEvent | None] = asyncio.Queue()
@@ -77,18 +91,25 @@ class ScriptedRealtimeModel:
         if self._closed:
             raise TransportError("the scripted model was closed")
         self._connected = True
-        self.configs.append(config)
+        self._record(self.configs, config)
         self.emit(ev.ConnectionChanged(ev.ConnectionState.CONNECTED))
 
     async def send(self, command: cmd.ModelCommand) -> None:
         if not self._connected or self._closed:
             raise SessionStateError("send() before connect() or after close()")
-        self.sent.append(command)
+        self._record(self.sent, command)
         if isinstance(command, cmd.UpdateSession):
-            self.configs.append(command.config)
+            self._record(self.configs, command.config)
         if self._script and self._script[0].matches(command):
             step = self._script.pop(0)
             self.emit(*step.events)
+
+    def _record(self, log: list[Any], entry: object) -> None:
+        log.append(entry)
+        if self.keep is not None and len(log) > self.keep:
+            del log[0]
+            if log is self.sent:
+                self.forgotten += 1
 
     def emit(self, *events: ev.ModelEvent) -> None:
         """Push events as if the model sent them."""
