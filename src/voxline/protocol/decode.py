@@ -31,16 +31,10 @@ from openai.types.realtime import (
 
 from voxline.core import events as ev
 from voxline.errors import ProtocolError
+from voxline.protocol.fast import STATUS, NotHandled, translate_fast
 from voxline.protocol.wire import parse_server_event
 
 __all__ = ["decode_event", "translate", "usage_from_wire"]
-
-_STATUS = {
-    "completed": ev.ResponseStatus.COMPLETED,
-    "cancelled": ev.ResponseStatus.CANCELLED,
-    "incomplete": ev.ResponseStatus.INCOMPLETE,
-    "failed": ev.ResponseStatus.FAILED,
-}
 
 
 def usage_from_wire(usage: RealtimeResponseUsage | None) -> ev.Usage | None:
@@ -128,7 +122,7 @@ def translate(event: OpenAIModel) -> ev.ModelEvent | None:  # noqa: C901 - one f
                 event.response_id, event.item_id, event.call_id, event.name, event.arguments
             )
         case ResponseDoneEvent(response=response):
-            status = _STATUS.get(response.status or "completed", ev.ResponseStatus.INCOMPLETE)
+            status = STATUS.get(response.status or "completed", ev.ResponseStatus.INCOMPLETE)
             return ev.ResponseDone(response.id or "", status, usage_from_wire(response.usage))
         case RealtimeErrorEvent(error=error):
             return ev.ModelError(
@@ -145,45 +139,20 @@ def decode_event(raw: str | bytes | Mapping[str, Any]) -> ev.ModelEvent | None:
     """Parse one server message and translate it; never raises.
 
     Unknown types, malformed JSON and events that fail the openai models come back as a
-    `ModelError` with the raw payload kept, so a bad message never ends a session.
+    `ModelError` with the raw payload kept, so a bad message never ends a session. The
+    frequent events take the fast paths of `voxline.protocol.fast` (same result, no
+    pydantic models built); everything else is validated against the openai models.
     """
-    fast = _audio_delta_fast(raw)
-    if fast is not None:
+    data: Any = raw
+    if not isinstance(raw, Mapping):
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = raw  # the typed path reports it, with the text kept
+    fast = translate_fast(data)
+    if not isinstance(fast, NotHandled):
         return fast
     try:
-        return translate(parse_server_event(raw))
+        return translate(parse_server_event(data if isinstance(data, Mapping) else raw))
     except ProtocolError as exc:
         return ev.ModelError(str(exc), code=exc.code, event_type=exc.event_type, raw=exc.raw)
-
-
-_AUDIO_DELTA = b'"response.output_audio.delta"'
-
-
-def _audio_delta_fast(raw: str | bytes | Mapping[str, Any]) -> ev.OutputAudioDelta | None:
-    """The hottest server event, translated without building the typed model.
-
-    Only a well-formed delta takes this path (every field the typed model requires, each a
-    string, valid base64); anything else goes through full validation and its error report.
-    """
-    if isinstance(raw, Mapping):
-        data: Any = raw
-    else:
-        blob = raw.encode() if isinstance(raw, str) else raw
-        if _AUDIO_DELTA not in blob[:80]:
-            return None
-        try:
-            data = json.loads(blob)
-        except ValueError:
-            return None
-    if not isinstance(data, dict) or data.get("type") != "response.output_audio.delta":
-        return None
-    fields = ("event_id", "response_id", "item_id", "delta")
-    if not all(isinstance(data.get(k), str) for k in fields):
-        return None
-    if not all(isinstance(data.get(k), int) for k in ("output_index", "content_index")):
-        return None
-    try:
-        audio = base64.b64decode(data["delta"], validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    return ev.OutputAudioDelta(data["response_id"], data["item_id"], audio)

@@ -1,0 +1,316 @@
+"""Fast paths for the frequent server events: the typed result, without building openai models.
+
+Validating every server event against the `openai` package's pydantic models costs 20-100 us
+each, several times what it takes to parse the JSON. The events a conversation sees on
+every turn (response lifecycle, transcript and audio deltas, function calls, VAD) are
+checked here by plain shape tests instead, and translated to the same ModelEvent that
+`translate(parse_server_event(...))` gives.
+
+A fast path only accepts an event whose every field is one it knows, with exactly the type
+the openai model declares (no coercion, no unknown or extra fields). Anything else, even
+an event the typed models would accept, returns `NOT_HANDLED` and takes the full validation
+path with its error report. So an event either gets the typed result or goes the typed way;
+`tests/protocol/test_fast_paths.py` pins this field by field.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from voxline.core import events as ev
+
+__all__ = ["NOT_HANDLED", "NotHandled", "translate_fast"]
+
+
+class NotHandled:
+    """The event is not one the fast paths take: validate it fully."""
+
+
+NOT_HANDLED: Final = NotHandled()
+
+Check = Callable[[Any], bool]
+Shape = tuple[Mapping[str, Check], frozenset[str]]
+"""Every allowed field with its check, and the fields that must be present."""
+
+STATUS: Final = {
+    "completed": ev.ResponseStatus.COMPLETED,
+    "cancelled": ev.ResponseStatus.CANCELLED,
+    "incomplete": ev.ResponseStatus.INCOMPLETE,
+    "failed": ev.ResponseStatus.FAILED,
+}
+"""`response.done` statuses; any other (such as in_progress) counts as incomplete."""
+
+
+def _str(value: Any) -> bool:
+    return type(value) is str
+
+
+def _int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _opt_str(value: Any) -> bool:
+    return value is None or type(value) is str
+
+
+def _opt_int(value: Any) -> bool:
+    return value is None or type(value) is int
+
+
+def _none(value: Any) -> bool:
+    return value is None
+
+
+def _one_of(*allowed: str | None) -> Check:
+    options = frozenset(allowed)
+    return lambda value: (value is None or type(value) is str) and value in options
+
+
+def _shape(required: Mapping[str, Check], optional: Mapping[str, Check] | None = None) -> Shape:
+    return {**required, **(optional or {})}, frozenset(required)
+
+
+def _fits(data: Any, shape: Shape) -> bool:
+    """A dict with only known fields, each passing its check, and every required field."""
+    if type(data) is not dict:
+        return False
+    fields, required = shape
+    for key, value in data.items():
+        check = fields.get(key)
+        if check is None or not check(value):
+            return False
+    return required <= data.keys()
+
+
+def _list_of(shape: Shape) -> Check:
+    return lambda value: type(value) is list and all(_fits(v, shape) for v in value)
+
+
+def _opt(shape: Shape) -> Check:
+    return lambda value: value is None or _fits(value, shape)
+
+
+_ITEM_STATUS = _one_of(None, "completed", "incomplete", "in_progress")
+_ITEM_META = {"id": _opt_str, "object": _one_of(None, "realtime.item"), "status": _ITEM_STATUS}
+
+_CONTENT = _shape(
+    {},
+    {
+        "type": _one_of(None, "output_text", "output_audio"),
+        "text": _opt_str,
+        "transcript": _opt_str,
+        "audio": _opt_str,
+    },
+)
+_ASSISTANT = _shape(
+    {"type": _one_of("message"), "role": _one_of("assistant"), "content": _list_of(_CONTENT)},
+    _ITEM_META,
+)
+_FUNCTION_CALL = _shape(
+    {"type": _one_of("function_call"), "name": _str, "arguments": _str},
+    {**_ITEM_META, "call_id": _opt_str},
+)
+
+
+def _item_kind(item: Any) -> str | None:
+    """ "assistant" or "function_call" for a well-formed item of those kinds, else None."""
+    if type(item) is not dict:
+        return None
+    kind = item.get("type")
+    if kind == "message" and item.get("role") == "assistant" and _fits(item, _ASSISTANT):
+        return "assistant"
+    if kind == "function_call" and _fits(item, _FUNCTION_CALL):
+        return "function_call"
+    return None
+
+
+def _item(value: Any) -> bool:
+    return _item_kind(value) is not None
+
+
+def _items(value: Any) -> bool:
+    return value is None or (type(value) is list and all(_item(v) for v in value))
+
+
+_CACHED_DETAILS = _shape(
+    {}, dict.fromkeys(("text_tokens", "audio_tokens", "image_tokens"), _opt_int)
+)
+_INPUT_DETAILS = _shape(
+    {},
+    {
+        **dict.fromkeys(("text_tokens", "audio_tokens", "cached_tokens", "image_tokens"), _opt_int),
+        "cached_tokens_details": _opt(_CACHED_DETAILS),
+    },
+)
+_OUTPUT_DETAILS = _shape({}, {"text_tokens": _opt_int, "audio_tokens": _opt_int})
+_USAGE = _shape(
+    {},
+    {
+        "total_tokens": _opt_int,
+        "input_tokens": _opt_int,
+        "output_tokens": _opt_int,
+        "input_token_details": _opt(_INPUT_DETAILS),
+        "output_token_details": _opt(_OUTPUT_DETAILS),
+    },
+)
+_RESPONSE = _shape(
+    {},
+    {
+        "id": _opt_str,
+        "object": _one_of(None, "realtime.response"),
+        "status": _one_of(None, "completed", "cancelled", "failed", "incomplete", "in_progress"),
+        "output": _items,
+        "usage": _opt(_USAGE),
+        "conversation_id": _opt_str,
+        "status_details": _none,
+        "metadata": _none,
+        "audio": _none,
+    },
+)
+
+_EVENT = {"type": _str, "event_id": _str}
+_IN_RESPONSE = {**_EVENT, "response_id": _str, "item_id": _str, "output_index": _int}
+_IN_CONTENT = {**_IN_RESPONSE, "content_index": _int}
+
+_DELTA = _shape({**_IN_CONTENT, "delta": _str})
+_ARGUMENTS_DELTA = _shape({**_IN_RESPONSE, "call_id": _str, "delta": _str})
+_ARGUMENTS_DONE = _shape({**_IN_RESPONSE, "call_id": _str, "name": _str, "arguments": _str})
+_SPEECH_STARTED = _shape({**_EVENT, "item_id": _str, "audio_start_ms": _int})
+_SPEECH_STOPPED = _shape({**_EVENT, "item_id": _str, "audio_end_ms": _int})
+_COMMITTED = _shape({**_EVENT, "item_id": _str}, {"previous_item_id": _opt_str})
+_RESPONSE_EVENT = _shape({**_EVENT, "response": lambda v: _fits(v, _RESPONSE)})
+_ITEM_EVENT = _shape({**_EVENT, "response_id": _str, "output_index": _int, "item": _item})
+_TRANSCRIPT_DELTA = _shape(
+    {**_EVENT, "item_id": _str}, {"content_index": _opt_int, "delta": _opt_str}
+)
+
+Result = ev.ModelEvent | None | NotHandled
+Fast = Callable[[dict[str, Any]], Result]
+
+
+def _audio_delta(data: dict[str, Any]) -> Result:
+    if not _fits(data, _DELTA):
+        return NOT_HANDLED
+    try:
+        audio = base64.b64decode(data["delta"], validate=True)
+    except (binascii.Error, ValueError):
+        return NOT_HANDLED
+    return ev.OutputAudioDelta(data["response_id"], data["item_id"], audio)
+
+
+def _text_delta(data: dict[str, Any]) -> Result:
+    if not _fits(data, _DELTA):
+        return NOT_HANDLED
+    return ev.OutputTextDelta(data["response_id"], data["item_id"], data["delta"])
+
+
+def _arguments_delta(data: dict[str, Any]) -> Result:
+    return None if _fits(data, _ARGUMENTS_DELTA) else NOT_HANDLED
+
+
+def _arguments_done(data: dict[str, Any]) -> Result:
+    if not _fits(data, _ARGUMENTS_DONE):
+        return NOT_HANDLED
+    return ev.FunctionCallRequested(
+        data["response_id"], data["item_id"], data["call_id"], data["name"], data["arguments"]
+    )
+
+
+def _speech_started(data: dict[str, Any]) -> Result:
+    if not _fits(data, _SPEECH_STARTED):
+        return NOT_HANDLED
+    return ev.SpeechStarted(data["item_id"], data["audio_start_ms"])
+
+
+def _speech_stopped(data: dict[str, Any]) -> Result:
+    if not _fits(data, _SPEECH_STOPPED):
+        return NOT_HANDLED
+    return ev.SpeechStopped(data["item_id"], data["audio_end_ms"])
+
+
+def _committed(data: dict[str, Any]) -> Result:
+    return ev.AudioCommitted(data["item_id"]) if _fits(data, _COMMITTED) else NOT_HANDLED
+
+
+def _transcript_delta(data: dict[str, Any]) -> Result:
+    if not _fits(data, _TRANSCRIPT_DELTA):
+        return NOT_HANDLED
+    return ev.InputTranscriptDelta(data["item_id"], data.get("delta") or "")
+
+
+def _created(data: dict[str, Any]) -> Result:
+    if not _fits(data, _RESPONSE_EVENT):
+        return NOT_HANDLED
+    return ev.ResponseStarted(data["response"].get("id") or "")
+
+
+def _item_added(data: dict[str, Any]) -> Result:
+    item: Any = data.get("item")
+    if not _fits(data, _ITEM_EVENT) or (item["type"] == "message" and item.get("id") is None):
+        return NOT_HANDLED  # an assistant item without an id: the typed path reports it
+    if item["type"] != "message":
+        return None
+    return ev.OutputItemAdded(data["response_id"], item["id"])
+
+
+def _item_done(data: dict[str, Any]) -> Result:
+    item: Any = data.get("item")
+    if not _fits(data, _ITEM_EVENT) or (item["type"] == "message" and item.get("id") is None):
+        return NOT_HANDLED
+    if item["type"] != "message":
+        return None
+    text = "".join(part.get("transcript") or part.get("text") or "" for part in item["content"])
+    return ev.OutputItemDone(data["response_id"], item["id"], text)
+
+
+def _done(data: dict[str, Any]) -> Result:
+    if not _fits(data, _RESPONSE_EVENT):
+        return NOT_HANDLED
+    response = data["response"]
+    status = STATUS.get(response.get("status") or "completed", ev.ResponseStatus.INCOMPLETE)
+    return ev.ResponseDone(response.get("id") or "", status, _usage(response.get("usage")))
+
+
+def _usage(usage: dict[str, Any] | None) -> ev.Usage | None:
+    """`usage_from_wire` on a usage dict that already fits `_USAGE`."""
+    if usage is None:
+        return None
+    inp = usage.get("input_token_details")
+    out = usage.get("output_token_details")
+    return ev.Usage(
+        input_text_tokens=(inp.get("text_tokens") or 0) if inp else 0,
+        input_audio_tokens=(inp.get("audio_tokens") or 0) if inp else 0,
+        input_cached_tokens=(inp.get("cached_tokens") or 0) if inp else 0,
+        output_text_tokens=(out.get("text_tokens") or 0) if out else 0,
+        output_audio_tokens=(out.get("audio_tokens") or 0) if out else 0,
+    )
+
+
+FAST: Final[Mapping[str, Fast]] = {
+    "response.output_audio.delta": _audio_delta,
+    "response.output_audio_transcript.delta": _text_delta,
+    "response.output_text.delta": _text_delta,
+    "response.function_call_arguments.delta": _arguments_delta,
+    "response.function_call_arguments.done": _arguments_done,
+    "input_audio_buffer.speech_started": _speech_started,
+    "input_audio_buffer.speech_stopped": _speech_stopped,
+    "input_audio_buffer.committed": _committed,
+    "conversation.item.input_audio_transcription.delta": _transcript_delta,
+    "response.created": _created,
+    "response.output_item.added": _item_added,
+    "response.output_item.done": _item_done,
+    "response.done": _done,
+}
+"""The event types with a fast path."""
+
+
+def translate_fast(data: Any) -> Result:
+    """The ModelEvent (or None) for a well-formed frequent event; NOT_HANDLED for anything else."""
+    if type(data) is not dict:
+        return NOT_HANDLED
+    kind = data.get("type")
+    fast = FAST.get(kind) if type(kind) is str else None
+    return NOT_HANDLED if fast is None else fast(data)
