@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -156,3 +157,33 @@ def test_handoff_restores_the_cached_prefix(llm: LlamaCppLLM) -> None:
     _say(llm, "My TV shows no signal.")
     assert llm.last_stats.prefix_cached
     assert llm.last_stats.prefill_s < 2.0
+
+
+def test_priming_leaves_only_the_last_words_to_evaluate(llm: LlamaCppLLM) -> None:
+    said = "My internet has been down since yesterday and I work from home, please help."
+    cold = list(llm.generate(SUPPORT, [ChatMessage("user", said)], [], max_tokens=1))
+    assert cold
+    assert llm.last_stats is not None
+    whole = llm.last_stats.prompt_tokens
+    _say(llm, "Hello?")  # something else in the context
+    primed = llm.prime(SUPPORT, [ChatMessage("user", said.rsplit(" ", 3)[0])], [])
+    assert primed > 0
+    list(llm.generate(SUPPORT, [ChatMessage("user", said)], [], max_tokens=1))
+    assert llm.last_stats.prompt_tokens < whole - primed // 2
+    assert llm.prime(SUPPORT, [ChatMessage("assistant", "Hi")], []) == 0  # not a user turn
+    assert llm.prime(SUPPORT, [ChatMessage("user", said)], [], should_stop=lambda: True) == 0
+
+
+def test_a_new_process_restores_prepared_agents_from_disk(tmp_path: Path) -> None:
+    settings = LlamaSettings(temperature=0.0, n_ctx=2048, state_dir=str(tmp_path), router="off")
+    first = LlamaCppLLM(settings)
+    first.prepare(SUPPORT, [])
+    first.close()
+    assert len(list(tmp_path.glob("*.state"))) == 1
+    second = LlamaCppLLM(settings)
+    try:
+        list(second.generate(SUPPORT, [ChatMessage("user", "Hello?")], [], max_tokens=1))
+        assert second.last_stats is not None
+        assert second.last_stats.prefix_cached  # from the file, not a new prefill
+    finally:
+        second.close()

@@ -13,7 +13,7 @@ from voxline.core.ids import CountingIds
 from voxline.engine.local_model import LocalRealtimeModel
 from voxline.engine.ports import Audio
 from voxline.testing import ManualClock
-from voxline.testing.engine_fakes import ScriptedSTT
+from voxline.testing.engine_fakes import ScriptedLLM, ScriptedSTT
 
 
 async def test_partial_transcripts_grow_while_the_user_speaks_and_the_last_is_reused() -> None:
@@ -97,4 +97,62 @@ async def test_partials_that_would_delay_the_final_transcript_are_skipped() -> N
     assert e.model.stats.stt_rtf == pytest.approx(1.0)
     # no partial while speaking after that; the pause is still transcribed and reused
     assert (e.model.stats.partials, e.model.stats.reused_finals) == (2, 1)
+    await e.close()
+
+
+async def test_partials_prime_the_llm_with_the_words_so_far() -> None:
+    e = Engine(["please book a table for two"], ["Done."], ms_per_word=250)
+    await e.start()
+    for part in chunks(silence(100) + speech(1500)):
+        await e.send(cmd.SendAudio(part))
+    await e.until(ev.InputTranscriptDelta)
+    for part in chunks(silence(500)):
+        await e.send(cmd.SendAudio(part))
+    await e.until(ev.ResponseDone)
+    assert e.llm.primed, "a partial transcript while speaking should prime the LLM"
+    assert all("please book a table for two".startswith(words) for words in e.llm.primed)
+    # the turn itself still sees the final transcript
+    assert e.llm.calls[-1].messages[-1].content == "please book a table for two"
+    await e.close()
+
+
+async def test_priming_can_be_turned_off() -> None:
+    from voxline.engine.options import EngineOptions
+
+    e = Engine(
+        ["please book a table for two"],
+        ["Done."],
+        ms_per_word=250,
+        options=EngineOptions(prime=False),
+    )
+    await e.start()
+    for part in chunks(silence(100) + speech(1500) + silence(500)):
+        await e.send(cmd.SendAudio(part))
+    await e.until(ev.ResponseDone)
+    assert e.model.stats.partials >= 1
+    assert e.llm.primed == []
+    await e.close()
+
+
+class PrimeFails(ScriptedLLM):
+    def prime(self, *args: object, **kwargs: object) -> int:
+        self.primed.append("failed")
+        raise RuntimeError("prime broke")
+
+
+async def test_a_failing_prime_costs_nothing_but_the_head_start() -> None:
+    e = Engine(["please book a table for two"], ["Done."], ms_per_word=250)
+    e.llm = PrimeFails(["Done."])
+    e.model = LocalRealtimeModel(e.vad, e.stt, e.llm, e.tts, ids=CountingIds())
+    e._events = e.model.events().__aiter__()
+    await e.start()
+    for part in chunks(silence(100) + speech(1500)):
+        await e.send(cmd.SendAudio(part))
+    await e.until(ev.InputTranscriptDelta)
+    for part in chunks(silence(500)):
+        await e.send(cmd.SendAudio(part))
+    events = await e.until(ev.ResponseDone)
+    assert e.llm.primed == ["failed"]
+    assert not of(events, ev.ModelError)
+    assert of(events, ev.OutputTextDelta)
     await e.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from voxline.engine.locks import component_lock
 from voxline.engine.memory import Dialogue, context_messages
 from voxline.engine.options import EngineOptions, EngineStats
 from voxline.engine.pipeline import ResponseRequest, ResponseRun
-from voxline.engine.ports import LLM, STT, TTS, VAD, Audio
+from voxline.engine.ports import LLM, STT, TTS, VAD, Audio, ChatMessage, PrimingLLM
 from voxline.engine.turns import InputTurns, SpeechBegan, SpeechEnded, SpeechPaused, turn_settings
 from voxline.errors import ProtocolError, SessionStateError, TransportError, VoxlineError
 
@@ -106,6 +107,7 @@ class LocalRealtimeModel:
         self._response_task: asyncio.Task[None] | None = None
         self._prepared: tuple[str, tuple[str, ...]] | None = None
         self._llm_jobs = 0
+        self._priming: threading.Event | None = None  # set it to stop the running prime
         self._vad_failing = False
         self._speech_end_at: float | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -253,9 +255,11 @@ class LocalRealtimeModel:
                 case SpeechBegan(start_ms=start_ms):
                     self._speech_began(start_ms)
                 case SpeechPaused(audio=segment):
+                    self._stop_priming()  # the CPU goes to the transcript that may be final
                     if self._user_item is not None:
                         self._start_stt(self._user_item, segment, at_pause=True)
                 case SpeechEnded(end_ms=end_ms, audio=segment):
+                    self._stop_priming()
                     item = self._user_item or self._ids("item")
                     self._user_item = None
                     self._emit(ev.SpeechStopped(item, end_ms))
@@ -416,6 +420,48 @@ class LocalRealtimeModel:
             delta = text[len(self._emitted) :]
             self._emitted = text
             self._emit(ev.InputTranscriptDelta(item_id, delta))
+        if self._turns.voiced:
+            self._prime(text)
+
+    # ----------------------------------------------------------------- priming
+
+    def _prime(self, words: str) -> None:
+        """While the user speaks, let the LLM evaluate the prompt up to their words so far.
+
+        Only when the LLM can (`PrimingLLM`) and this model is not answering; a new pause,
+        the end of the turn or a response stops it within a few tokens.
+        """
+        llm, config = self.llm, self._config
+        if not self.options.prime or not isinstance(llm, PrimingLLM) or config is None:
+            return
+        if self._llm_jobs or self._responding() or self._priming is not None:
+            return
+        messages = (*self._dialogue.messages(), ChatMessage("user", words))
+        tools = () if config.tool_choice == "none" else config.tools
+        stop = self._priming = threading.Event()
+
+        def work() -> None:
+            with component_lock(llm):
+                if not stop.is_set():
+                    self.stats.primed_tokens += llm.prime(
+                        config.instructions, messages, tools, should_stop=stop.is_set
+                    )
+
+        async def run() -> None:
+            try:
+                await asyncio.get_running_loop().run_in_executor(self._llm_lane, work)
+            except Exception:  # noqa: BLE001 - priming is only a head start
+                log.debug("priming the LLM failed; the turn evaluates its prompt itself")
+            finally:
+                if self._priming is stop:
+                    self._priming = None
+
+        self._spawn(run())
+
+    def _stop_priming(self) -> None:
+        if self._priming is not None:
+            self._priming.set()
+            self._priming = None
 
     # ----------------------------------------------------------------- responses
 
@@ -432,6 +478,7 @@ class LocalRealtimeModel:
                 )
             )
             return
+        self._stop_priming()
         run = ResponseRun(
             self._ids("resp"),
             llm=self.llm,

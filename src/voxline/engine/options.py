@@ -21,6 +21,8 @@ class EngineOptions:
         min_speech_ms: Speech shorter than this does not start a turn.
         pause_ms: Silence after which the turn so far is transcribed ahead of its end.
         max_tokens: Cap on tokens per response unless the request sets one.
+        prime: After each partial transcript, let the LLM (if it can) evaluate the prompt
+            up to the user's words so far, so the end of the turn leaves little to evaluate.
     """
 
     partials: bool = True
@@ -29,6 +31,7 @@ class EngineOptions:
     min_speech_ms: int = 100
     pause_ms: int = 100
     max_tokens: int | None = None
+    prime: bool = True
 
     def __post_init__(self) -> None:
         if self.partial_interval_ms <= 0:
@@ -48,9 +51,11 @@ class EngineStats:
         partials: Partial transcriptions run.
         reused_finals: Turns whose final transcript was ready when the turn ended.
         stt_rtf: Speech to text compute time per second of audio (a moving average).
+        primed_tokens: Prompt tokens the LLM evaluated ahead of turns (see `prime`).
     """
 
     first_audio_s: list[float] = field(default_factory=list)
     partials: int = 0
     reused_finals: int = 0
     stt_rtf: float | None = None
+    primed_tokens: int = 0

@@ -3,6 +3,10 @@
 The LLM and the TTS each run on their own single worker thread (a "lane"), so the first
 sentence is being spoken while the next is still being generated; a lock per component keeps
 models that share one from calling it at once. Events are emitted on the event loop only.
+
+The reply's first piece is what the caller waits for, so while it is being synthesized the
+LLM pauses between tokens: on 2 cores the two would otherwise halve each other's speed, and
+the LLM catches up while the first piece plays.
 """
 
 from __future__ import annotations
@@ -87,7 +91,7 @@ class FirstClauseSplitter:
     `max_words` words (at a space); the rest is cut by sentences.
     """
 
-    def __init__(self, *, min_words: int = 4, max_words: int = 12) -> None:
+    def __init__(self, *, min_words: int = 3, max_words: int = 8) -> None:
         """Create a splitter; a first clause needs `min_words`, a first piece has at most
         `max_words` (a word still being streamed is never cut)."""
         self.min_words = min_words
@@ -152,6 +156,8 @@ class ResponseRun:
         self._ids = ids
         self._on_first_audio = on_first_audio
         self._stop = threading.Event()
+        self._llm_go = threading.Event()  # cleared while the first piece is synthesized
+        self._llm_go.set()
         self._finished = False
         self._item: str | None = None
         self._text = ""
@@ -206,6 +212,7 @@ class ResponseRun:
                         self._done(ev.ResponseStatus.COMPLETED)
         finally:
             self._stop.set()
+            self._llm_go.set()
             if self._speaker is not None and not self._speaker.done():
                 self._speaker.cancel()
 
@@ -218,6 +225,7 @@ class ResponseRun:
         if self._finished:
             return False
         self._stop.set()
+        self._llm_go.set()
         if self._item is not None:
             heard = self._spoken.voiced() if self._spoken is not None else self._text
             self._dialogue.set_text(self._item, (self._text if self._tts_failed else heard).strip())
@@ -252,6 +260,7 @@ class ResponseRun:
                     if self._stop.is_set():
                         break
                     put(output)
+                    self._llm_go.wait()  # the first piece is being voiced: let TTS have the CPU
         except Exception as exc:
             log.exception("LLM generation failed")
             put(_Failed(exc))
@@ -317,6 +326,8 @@ class ResponseRun:
             if self._tts_failed or self._stop.is_set():
                 continue
             index = spoken.add_sentence(sentence)
+            if not self._audio_sent:
+                self._llm_go.clear()
             try:
                 await loop.run_in_executor(
                     self._tts_lane, self._synthesize, loop, sentence, item_id, spoken, index
@@ -325,6 +336,8 @@ class ResponseRun:
                 log.exception("TTS failed")
                 self._tts_failed = True
                 self._error("tts_failed", f"speech synthesis failed, replying in text: {exc}")
+            finally:
+                self._llm_go.set()
 
     def _synthesize(
         self,
@@ -389,6 +402,7 @@ class ResponseRun:
 
     def _fail(self, code: str, message: str) -> None:
         self._stop.set()
+        self._llm_go.set()
         self._error(code, message)
         self._done(ev.ResponseStatus.FAILED)
 

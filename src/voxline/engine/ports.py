@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -115,4 +115,25 @@ class LLM(Protocol):
         should_stop: Callable[[], bool] | None = None,
     ) -> Iterator[LLMOutput]:
         """Decide and speak: one ToolChoice, or a stream of TextChunks."""
+        ...
+
+
+@runtime_checkable
+class PrimingLLM(Protocol):
+    """An LLM that can evaluate a turn's prompt while the user is still speaking (optional).
+
+    The engine calls `prime` with the conversation and the user's words so far whenever a
+    partial transcript arrives and the model is idle, so that at the end of the turn only
+    the last words are left to evaluate.
+    """
+
+    def prime(
+        self,
+        instructions: str,
+        messages: Sequence[ChatMessage],
+        tools: Sequence[ToolSpec],
+        *,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> int:
+        """Evaluate the prompt up to the user's words so far; returns the tokens evaluated."""
         ...

@@ -220,6 +220,7 @@ class ScriptedLLM(_Failing):
     Attributes:
         calls: What every `generate` call was given.
         prepared: The (instructions, tool names) of every `prepare` call.
+        primed: The user's words so far of every `prime` call.
         stopped: How many turns ended early because `should_stop` said so.
     """
 
@@ -227,6 +228,7 @@ class ScriptedLLM(_Failing):
         super().__init__()
         self.calls: list[LLMCall] = []
         self.prepared: list[tuple[str, tuple[str, ...]]] = []
+        self.primed: list[str] = []
         self.stopped = 0
         self._turns = list(turns)
         self._release = threading.Event()
@@ -244,6 +246,19 @@ class ScriptedLLM(_Failing):
     def prepare(self, instructions: str, tools: Sequence[ToolSpec]) -> None:
         self._maybe_fail()
         self.prepared.append((instructions, tuple(t.name for t in tools)))
+
+    def prime(
+        self,
+        instructions: str,
+        messages: Sequence[ChatMessage],
+        tools: Sequence[ToolSpec],
+        *,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> int:
+        """Record the user's words so far (the last message); nothing is evaluated."""
+        self._maybe_fail()
+        self.primed.append(messages[-1].content if messages else "")
+        return 0
 
     def generate(
         self,
