@@ -170,8 +170,17 @@ async def run(args: argparse.Namespace, clips: list[Clip]) -> None:
         events = model.events().__aiter__()
         await model.connect(SessionConfig(instructions=INSTRUCTIONS))
         await anext(events)  # connected
+        turns_before = getattr(llm, "turn_count", 0)
         marks = await one_round(model, events, turn, barge)
         await model.close()
+        marks["primed_tokens"] = model.stats.primed_tokens
+        recent = list(getattr(llm, "recent_stats", ()))
+        new_turns = getattr(llm, "turn_count", 0) - turns_before
+        if new_turns > 0 and len(recent) >= new_turns:  # the measured reply's LLM turn
+            stats = recent[-new_turns]
+            marks["llm_prompt_tokens"] = stats.prompt_tokens
+            marks["llm_decision_s"] = round(stats.decision_s, 3)
+            marks["llm_tokens_per_s"] = round(stats.tokens_per_s, 1)
         print(f"  round {n + 1}: {marks}", flush=True)
         rounds.append(marks)
 

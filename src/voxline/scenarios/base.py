@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from voxline.agents.agent import Agent
+from voxline.agents.context import RunContext
+from voxline.agents.graph import AgentGraph
 from voxline.core.clock import Clock
 from voxline.core.config import SessionConfig
 from voxline.core.triggers import TriggerSet
@@ -43,6 +45,27 @@ class Scenario:
     def with_config(self, **changes: Any) -> Scenario:
         """A copy whose base SessionConfig has some fields changed (e.g. modalities)."""
         return replace(self, config=replace(self.config, **changes))
+
+    def agent_configs(self) -> tuple[tuple[str, SessionConfig], ...]:
+        """Each agent's name and the session configuration it starts with (its instructions
+        for an empty conversation, its voice, and its tools and handoffs): what a backend can
+        prepare ahead of the first call.
+
+        Raises:
+            ConfigurationError: the agent graph is invalid.
+        """
+        graph = AgentGraph(self.agent, self.agents)
+        found = []
+        for name, agent in graph.agents.items():
+            context = RunContext(name, (), dict(self.metadata))
+            config = replace(
+                self.config,
+                instructions=agent.resolve_instructions(context),
+                voice=agent.voice or self.config.voice,
+                tools=graph.tool_specs(name),
+            )
+            found.append((name, config))
+        return tuple(found)
 
     def session(
         self,

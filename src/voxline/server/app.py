@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -185,7 +186,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        warm = asyncio.create_task(host.warm_up(), name="voxline-warm-up")
+        warm = asyncio.create_task(
+            host.warm_up(partial(_scenarios_to_prepare, state)), name="voxline-warm-up"
+        )
         await conversations.start()
         try:
             yield
@@ -248,6 +251,21 @@ def create_app(
     if web_dir is not None and web_dir.is_dir():
         app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
     return app
+
+
+def _scenarios_to_prepare(state: ServerState, supervisor: LLM | None) -> list[Scenario]:
+    """Every scenario on offer, the default one first (its agents are ready before calls)."""
+    names = state.catalog.names()
+    default = state.settings.scenario
+    ordered = [default] if default in names else []
+    ordered += [name for name in names if name != default]
+    found = []
+    for name in ordered:
+        try:
+            found.append(state.catalog.load(name, supervisor=supervisor))
+        except Exception as exc:  # noqa: BLE001 - it fails where it is used; the rest prepare
+            log.warning("scenario %s cannot be prepared: %s", name, exc)
+    return found
 
 
 def _check_exposure(settings: Settings) -> None:

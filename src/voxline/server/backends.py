@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+from voxline.engine.locks import component_lock
 from voxline.engine.parts import EngineParts
 from voxline.engine.ports import LLM
 from voxline.errors import ConfigurationError
@@ -54,6 +55,15 @@ class Backend(Protocol):
         """
         ...
 
+    def prepare(self, scenarios: Sequence[Scenario], progress: Progress) -> None:
+        """Do each agent's ahead-of-time work after `warm_up` (blocking; a worker thread).
+
+        The offline engine prefills every agent's prompt here, so that neither the first
+        turn nor a handoff pays for it. A failure is reported through `progress` and
+        logged; the agent is then prepared on first use instead.
+        """
+        ...
+
     def create_model(self, scenario: Scenario | None) -> RealtimeModel:
         """A fresh model for one conversation (cheap: shared parts were loaded in warm_up).
 
@@ -80,6 +90,9 @@ class FactoryBackend:
 
     def warm_up(self, progress: Progress) -> None:
         progress("using the injected model factory; nothing to load")
+
+    def prepare(self, scenarios: Sequence[Scenario], progress: Progress) -> None:
+        """Nothing to prepare: the factory's models are the caller's."""
 
     def create_model(self, scenario: Scenario | None) -> RealtimeModel:
         if scenario is None:
@@ -125,6 +138,25 @@ class LocalBackend:
     def warm_up(self, progress: Progress) -> None:
         self._parts = self._load(progress)
 
+    def prepare(self, scenarios: Sequence[Scenario], progress: Progress) -> None:
+        """Prefill every agent's prompt (from a saved state when one is on disk)."""
+        parts = self._parts
+        if parts is None:
+            return
+        work = [(s.name, name, config) for s in scenarios for name, config in s.agent_configs()]
+        for n, (scenario, agent, config) in enumerate(work, start=1):
+            began = time.perf_counter()
+            tools = () if config.tool_choice == "none" else config.tools
+            try:
+                with component_lock(parts.llm):
+                    parts.llm.prepare(config.instructions, tools)
+            except Exception as exc:  # noqa: BLE001 - the agent is prepared on first use instead
+                log.warning("preparing agent %s/%s failed: %s", scenario, agent, exc)
+                progress(f"agent {scenario}/{agent} not prepared ({exc}); it will be on first use")
+                continue
+            spent = time.perf_counter() - began
+            progress(f"prepared agent {scenario}/{agent} ({n}/{len(work)}, {spent:.1f} s)")
+
     def create_model(self, scenario: Scenario | None) -> RealtimeModel:
         parts = self._parts
         if parts is None:
@@ -161,6 +193,9 @@ class OpenAIBackend:
 
     def warm_up(self, progress: Progress) -> None:
         progress("OpenAI realtime backend: nothing to load")
+
+    def prepare(self, scenarios: Sequence[Scenario], progress: Progress) -> None:
+        """Nothing to prepare: OpenAI holds the models."""
 
     def create_model(self, scenario: Scenario | None) -> RealtimeModel:
         from voxline.models.openai import from_env
@@ -202,8 +237,19 @@ class BackendState(StrEnum):
     FAILED = "failed"
 
 
+ScenarioSource = Callable[[LLM | None], Sequence[Scenario]]
+"""The scenarios whose agents to prepare at start-up, the default one first; gets the
+backend's supervisor model (for scenarios that consult one)."""
+
+
 class ModelHost:
-    """Warms a backend up once (off the event loop) and hands out models when it is ready."""
+    """Warms a backend up once (off the event loop) and hands out models when it is ready.
+
+    Warm-up loads the shared models, then prepares the agents of the first scenario the
+    `scenarios` source gives (the default one) and only then reports ready; the other
+    scenarios' agents are prepared right after, in the background (`preparing` is True
+    meanwhile, and the progress says how far it is).
+    """
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
@@ -211,17 +257,23 @@ class ModelHost:
         self.error: str | None = None
         self.progress: list[str] = []
         self.load_seconds: float | None = None
+        self.preparing = False
         self._done = asyncio.Event()
 
     def _note(self, line: str) -> None:
         self.progress.append(line)
         log.info("%s", line, extra={"backend": self.backend.name})
 
-    async def warm_up(self) -> None:
-        """Load the backend's shared models in a worker thread; never raises."""
+    async def warm_up(self, scenarios: ScenarioSource | None = None) -> None:
+        """Load the backend's shared models and prepare the scenarios' agents in a worker
+        thread; never raises."""
         started = time.perf_counter()
+        found: Sequence[Scenario] = ()
         try:
             await asyncio.to_thread(self.backend.warm_up, self._note)
+            if scenarios is not None:
+                found = await asyncio.to_thread(scenarios, self.backend.supervisor())
+                await asyncio.to_thread(self.backend.prepare, found[:1], self._note)
         except Exception as exc:  # noqa: BLE001  # any loader failure must show in /api/health
             self.state, self.error = BackendState.FAILED, str(exc) or type(exc).__name__
             log.error("the %s backend failed to load: %s", self.backend.name, self.error)
@@ -231,6 +283,15 @@ class ModelHost:
             log.info("the %s backend is ready (%.1f s)", self.backend.name, self.load_seconds)
         finally:
             self._done.set()
+        if self.state is BackendState.READY and len(found) > 1:
+            self.preparing = True
+            try:
+                await asyncio.to_thread(self.backend.prepare, found[1:], self._note)
+            except Exception as exc:  # noqa: BLE001 - agents are then prepared on first use
+                log.warning("preparing the other scenarios' agents failed: %s", exc)
+            finally:
+                self.preparing = False
+                self._note("every scenario's agents are prepared")
 
     async def wait_ready(self) -> None:
         """Wait for warm-up to end.
@@ -271,6 +332,7 @@ class ModelHost:
             "backend": self.backend.name,
             "error": self.error,
             "progress": list(self.progress[-10:]),
+            "preparing": self.preparing,
             "load_seconds": self.load_seconds,
             **self.backend.describe(),
         }

@@ -26,7 +26,7 @@ import json
 import os
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,6 +219,10 @@ class LlamaCppLLM:
         self._is_eog: Callable[[int], bool] = lambda t: bool(llama_cpp.llama_vocab_is_eog(vocab, t))
         self._n_vocab = self._llm.n_vocab()
         self.last_stats: TurnStats | None = None
+        self.turn_count = 0
+        """`generate` calls that have ended (benchmarks pair them with `recent_stats`)."""
+        self.recent_stats: deque[TurnStats] = deque(maxlen=64)
+        """The stats of the last 64 `generate` calls, oldest first."""
 
     # -- the port -------------------------------------------------------------------------
 
@@ -308,6 +312,8 @@ class LlamaCppLLM:
                     route=turn.route,
                     route_s=turn.route_s,
                 )
+                self.recent_stats.append(self.last_stats)
+                self.turn_count += 1
 
     def close(self) -> None:
         """Free the model and the cached states."""
