@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -100,16 +101,25 @@ async def test_partials_that_would_delay_the_final_transcript_are_skipped() -> N
     await e.close()
 
 
+async def eventually(condition: Callable[[], object], timeout_s: float = 5.0) -> None:
+    """Wait (polling the loop) until `condition()` is true; fail after `timeout_s`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not condition():
+        assert loop.time() < deadline, "condition never became true"
+        await asyncio.sleep(0.01)
+
+
 async def test_partials_prime_the_llm_with_the_words_so_far() -> None:
     e = Engine(["please book a table for two"], ["Done."], ms_per_word=250)
     await e.start()
     for part in chunks(silence(100) + speech(1500)):
         await e.send(cmd.SendAudio(part))
     await e.until(ev.InputTranscriptDelta)
+    await eventually(lambda: e.llm.primed)  # a partial while speaking primes the LLM
     for part in chunks(silence(500)):
         await e.send(cmd.SendAudio(part))
     await e.until(ev.ResponseDone)
-    assert e.llm.primed, "a partial transcript while speaking should prime the LLM"
     assert all("please book a table for two".startswith(words) for words in e.llm.primed)
     # the turn itself still sees the final transcript
     assert e.llm.calls[-1].messages[-1].content == "please book a table for two"
@@ -149,10 +159,52 @@ async def test_a_failing_prime_costs_nothing_but_the_head_start() -> None:
     for part in chunks(silence(100) + speech(1500)):
         await e.send(cmd.SendAudio(part))
     await e.until(ev.InputTranscriptDelta)
+    await eventually(lambda: e.llm.primed)
     for part in chunks(silence(500)):
         await e.send(cmd.SendAudio(part))
     events = await e.until(ev.ResponseDone)
     assert e.llm.primed == ["failed"]
     assert not of(events, ev.ModelError)
     assert of(events, ev.OutputTextDelta)
+    await e.close()
+
+
+async def test_after_a_pause_only_the_new_phrase_is_transcribed() -> None:
+    e = Engine(["one two three four five", "six seven eight nine ten"], ["Ok."], ms_per_word=250)
+    await e.start()
+    for part in chunks(silence(100) + speech(1000) + silence(200)):
+        await e.send(cmd.SendAudio(part))
+    # the pause's transcript reveals a fourth word: the speaker's words so far are settled
+    await e.until(lambda x: isinstance(x, ev.InputTranscriptDelta) and "four" in x.delta)
+    head_samples = max(e.stt.calls)
+    for part in chunks(speech(1000, freq=330.0) + silence(500)):
+        await e.send(cmd.SendAudio(part))
+    events = await e.until(ev.ResponseDone)
+    final = of(events, ev.InputTranscriptCompleted)[0].transcript
+    assert final == "one two three four six seven eight nine"
+    later = e.stt.calls[e.stt.calls.index(head_samples) + 1 :]
+    assert later, "the second phrase was transcribed"
+    assert all(size < head_samples for size in later)  # only the audio after the pause
+    await e.close()
+
+
+async def test_settling_at_pauses_can_be_turned_off() -> None:
+    from voxline.engine.options import EngineOptions
+
+    e = Engine(
+        ["one two three four five", "six seven eight nine ten"],
+        ["Ok."],
+        ms_per_word=250,
+        options=EngineOptions(settle_at_pauses=False),
+    )
+    await e.start()
+    for part in chunks(silence(100) + speech(1000) + silence(200)):
+        await e.send(cmd.SendAudio(part))
+    await e.until(lambda x: isinstance(x, ev.InputTranscriptDelta) and "four" in x.delta)
+    for part in chunks(speech(1000, freq=330.0) + silence(500)):
+        await e.send(cmd.SendAudio(part))
+    events = await e.until(ev.ResponseDone)
+    # the whole turn is transcribed again: the scripted STT sees one growing utterance
+    assert of(events, ev.InputTranscriptCompleted)[0].transcript.startswith("one two three")
+    assert max(e.stt.calls) > 2 * 16_000
     await e.close()

@@ -23,6 +23,7 @@ class CountingLLM(ScriptedLLM):
     def __init__(self) -> None:
         super().__init__([])
         self.produced = 0
+        self.tts_started = threading.Event()
 
     def generate(
         self,
@@ -34,6 +35,8 @@ class CountingLLM(ScriptedLLM):
         should_stop: Callable[[], bool] | None = None,
     ) -> Iterator[LLMOutput]:
         for n, word in enumerate(WORDS):
+            if n == 4:  # " four" completed the first piece: it is voiced before the rest
+                assert self.tts_started.wait(5)
             self.produced += 1
             yield TextChunk(word if n == 0 else " " + word)
 
@@ -48,8 +51,11 @@ class SlowFirstPiece(FakeTTS):
 
     def synthesize(self, text: str, *, voice: str | None = None) -> Iterator[Audio]:
         if self.during_first is None:
+            self.llm.tts_started.set()
+            pause = threading.Event()
+            pause.wait(0.1)  # the token the LLM was already producing lands
             before = self.llm.produced
-            threading.Event().wait(0.3)  # a slow synthesis; the LLM must not move meanwhile
+            pause.wait(0.3)  # a slow synthesis: the LLM must not move meanwhile
             self.during_first = (before, self.llm.produced)
         yield from super().synthesize(text, voice=voice)
 
@@ -67,7 +73,7 @@ async def test_the_llm_waits_while_the_first_piece_is_synthesized() -> None:
     assert tts.spoken[0] == "One two three,"
     assert tts.during_first is not None
     before, after = tts.during_first
-    assert before == after < len(WORDS)
+    assert before == after <= 5
     assert of(events, ev.OutputItemDone)[0].text == " ".join(WORDS)
     assert tts.spoken[1:] == [" ".join(WORDS[3:])]
     await e.close()

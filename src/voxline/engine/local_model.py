@@ -43,6 +43,17 @@ class _SttJob:
     item_id: str
     samples: int
     future: asyncio.Future[str]
+    at_pause: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """A turn's words up to a pause the speaker went on after: later transcripts of the turn
+    only transcribe the audio after it (a pause is silence, so no word is cut)."""
+
+    item_id: str
+    samples: int
+    text: str
 
 
 class LocalRealtimeModel:
@@ -102,6 +113,7 @@ class LocalRealtimeModel:
         self._emitted = ""
         self._partial_at = 0
         self._stt_job: _SttJob | None = None
+        self._head: _Head | None = None
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._response: ResponseRun | None = None
         self._response_task: asyncio.Task[None] | None = None
@@ -350,7 +362,7 @@ class LocalRealtimeModel:
                 text = None
         try:
             if text is None:
-                text = await self._transcribe(audio)
+                text = await self._transcribe_turn(item_id, audio)
         except Exception as exc:
             log.exception("STT failed")
             self._emit(ev.ModelError(f"speech recognition failed: {exc}", code="stt_failed"))
@@ -362,6 +374,22 @@ class LocalRealtimeModel:
         self._emit(ev.InputTranscriptCompleted(item_id, text))
         if respond and text and not self._responding():
             self._create_response(cmd.CreateResponse())
+
+    async def _transcribe_turn(self, item_id: str, audio: Audio) -> str:
+        """The words of the turn `item_id` so far: its settled head, if any, plus a
+        transcript of the audio after it (all of `audio` without a head)."""
+        head = self._head
+        if head is None or head.item_id != item_id or not 0 < head.samples < audio.size:
+            return await self._transcribe(audio)
+        tail = (await self._transcribe(audio[head.samples :])).strip()
+        return f"{head.text} {tail}".strip()
+
+    def _tail_samples(self, item_id: str, samples: int) -> int:
+        """How much audio a transcript of the first `samples` of the turn has to read."""
+        head = self._head
+        if head is None or head.item_id != item_id or head.samples >= samples:
+            return samples
+        return samples - head.samples
 
     async def _transcribe(self, audio: Audio) -> str:
         loop = asyncio.get_running_loop()
@@ -399,18 +427,30 @@ class LocalRealtimeModel:
         if not self.options.partials or (busy and not at_pause):
             return
         rtf = self.stats.stt_rtf
-        cost_ms = 0.0 if rtf is None else rtf * audio.size * 1000 / self.vad.sample_rate
+        reads = self._tail_samples(item_id, audio.size)
+        cost_ms = 0.0 if rtf is None else rtf * reads * 1000 / self.vad.sample_rate
         if not at_pause and cost_ms > self.options.partial_budget_ms:
             return  # it could still be running when the turn ends, delaying the final one
         if self._llm_jobs or self._responding():
             return
         self._partial_at = audio.size
         self.stats.partials += 1
-        future = asyncio.ensure_future(self._transcribe(audio))
+        future = asyncio.ensure_future(self._transcribe_turn(item_id, audio))
         self._tasks.add(future)
         future.add_done_callback(self._tasks.discard)
-        self._stt_job = _SttJob(item_id, audio.size, future)
+        self._stt_job = _SttJob(item_id, audio.size, future, at_pause)
+        if at_pause and self.options.settle_at_pauses:
+            future.add_done_callback(lambda f: self._settle(item_id, audio.size, f))
         future.add_done_callback(lambda f: self._on_partial(item_id, f))
+
+    def _settle(self, item_id: str, samples: int, future: asyncio.Future[str]) -> None:
+        """A pause was transcribed: if the speaker went on, its words are the turn's head."""
+        if future.cancelled() or future.exception() is not None or item_id != self._user_item:
+            return
+        text = future.result().strip()
+        head = self._head
+        if text and (head is None or head.item_id != item_id or head.samples < samples):
+            self._head = _Head(item_id, samples, text)
 
     def _on_partial(self, item_id: str, future: asyncio.Future[str]) -> None:
         if future.cancelled() or future.exception() is not None or item_id != self._user_item:
@@ -434,8 +474,8 @@ class LocalRealtimeModel:
         llm, config = self.llm, self._config
         if not self.options.prime or not isinstance(llm, PrimingLLM) or config is None:
             return
-        if self._llm_jobs or self._responding() or self._priming is not None:
-            return
+        if self._responding() or self._priming is not None:
+            return  # (an agent still being prepared is fine: the prime queues behind it)
         messages = (*self._dialogue.messages(), ChatMessage("user", words))
         tools = () if config.tool_choice == "none" else config.tools
         stop = self._priming = threading.Event()

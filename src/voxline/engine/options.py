@@ -21,6 +21,9 @@ class EngineOptions:
         min_speech_ms: Speech shorter than this does not start a turn.
         pause_ms: Silence after which the turn so far is transcribed ahead of its end.
         max_tokens: Cap on tokens per response unless the request sets one.
+        settle_at_pauses: A pause's transcript is kept once the speaker goes on, and later
+            transcripts of the turn read only the audio after it: on long turns the
+            transcript at the end of speech costs one phrase, not the whole turn.
         prime: After each partial transcript, let the LLM (if it can) evaluate the prompt
             up to the user's words so far, so the end of the turn leaves little to evaluate.
     """
@@ -32,6 +35,7 @@ class EngineOptions:
     pause_ms: int = 100
     max_tokens: int | None = None
     prime: bool = True
+    settle_at_pauses: bool = True
 
     def __post_init__(self) -> None:
         if self.partial_interval_ms <= 0:
