@@ -2,12 +2,16 @@
 
 Starts `voxline`'s server in a child process on 127.0.0.1 (scripted backend: every turn is
 answered at once with text and audio, so the server's own costs are what is measured),
-opens --clients WebSocket conversations with an API key, and has each of them take a text
-turn (after 100 ms of microphone audio) every --think seconds for --seconds. It checks that
-every turn comes back whole (its user item, the agent's text and every byte of its audio)
-and samples the server's memory (RSS) and /metrics over time.
+keeps --clients WebSocket conversations open with an API key, and has each of them take a
+text turn (after 100 ms of microphone audio) every --think seconds for --seconds. Calls
+churn: each lasts a random 30-60 s (--call-s) and is replaced by a new one at once. It
+checks that every turn comes back whole (its user item, the agent's text and every byte of
+its audio) and samples the server's memory (RSS) and /metrics every --sample-s seconds.
+Memory is "flat" when the least-squares RSS slope over the run's second half is under
+1 MB/min (FLAT_MB_PER_MIN).
 
-    .venv/bin/python benchmarks/load_bench.py                # 50 clients, 180 s
+    .venv/bin/python benchmarks/load_bench.py                # 50 clients, 180 s, churn
+    .venv/bin/python benchmarks/load_bench.py --call-s 0 0   # one call per client
     .venv/bin/python benchmarks/load_bench.py --seconds 5    # a smoke run
 
 Prints a table and writes JSON to benchmarks/results/load.json (--out). Exits 1 when any
@@ -21,6 +25,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import secrets
 import socket
 import statistics
@@ -38,6 +43,8 @@ REPLY = "Sure, I have noted that down for you."
 AUDIO_MS = 400
 AUDIO_CHUNKS = 4
 MIC_FRAME = b"\x00\x00" * 2400  # 100 ms of PCM16 24 kHz silence
+FLAT_MB_PER_MIN = 1.0  # the verdict's line: a slower rise over the second half is "flat"
+IDLE_S = 3.0  # the last sample comes this long after every call closed (idle memory)
 KEEP_COMMANDS = 64  # the scripted model's record of commands: bounded, as in any long run
 
 
@@ -47,6 +54,7 @@ KEEP_COMMANDS = 64  # the scripted model's record of commands: bounded, as in an
 def serve_main(port_file: Path, key: str, data_dir: Path, max_sessions: int) -> None:
     """Run the server with a scripted backend until killed; write its port to `port_file`."""
     import uvicorn
+    from pydantic import SecretStr
 
     from voxline.core import commands as cmd
     from voxline.scenarios.base import Scenario
@@ -69,7 +77,7 @@ def serve_main(port_file: Path, key: str, data_dir: Path, max_sessions: int) -> 
         _env_file=None,
         host="127.0.0.1",
         data_dir=data_dir,
-        api_keys=[key],
+        api_keys=[SecretStr(key)],
         max_sessions=max_sessions,
         rate_limit=0,  # every client shares 127.0.0.1; the limit is tested in tests/server
     )
@@ -140,19 +148,24 @@ async def _turn(ws: Any, n: int, who: int, tally: Tally, timeout_s: float) -> No
 async def client(
     who: int, url: str, stop_at: float, args: argparse.Namespace, tally: Tally, delay_s: float
 ) -> None:
-    """One user: a turn every `args.think` seconds until `stop_at`, in one conversation or,
-    with `args.turns_per_call`, in a new conversation after that many turns."""
+    """One user: a turn every `args.think` seconds until `stop_at`. With `args.call_s`
+    (shortest, longest) each call lasts a random time in that range and is followed at once
+    by a new one, so there are always `args.clients` calls open (churn); (0, 0) keeps one
+    call for the whole run."""
     await asyncio.sleep(delay_s)
+    rng = random.Random(who)  # the same call lengths on every run
     n = 0
     try:
         while time.perf_counter() < stop_at:
-            n = await _call(who, url, stop_at, args, tally, n)
+            shortest, longest = args.call_s
+            hang_up = time.perf_counter() + rng.uniform(shortest, longest) if longest else stop_at
+            n = await _call(who, url, min(stop_at, hang_up), args, tally, n)
     except Exception as exc:  # noqa: BLE001  # a benchmark records every failure and goes on
         tally.errors.append(f"client {who}: {type(exc).__name__}: {exc}")
 
 
 async def _call(
-    who: int, url: str, stop_at: float, args: argparse.Namespace, tally: Tally, n: int
+    who: int, url: str, hang_up: float, args: argparse.Namespace, tally: Tally, n: int
 ) -> int:
     from websockets.asyncio.client import connect
 
@@ -165,13 +178,10 @@ async def _call(
         if ready["type"] != "session.ready":
             raise RuntimeError(f"first event {ready}")
         tally.connected += 1
-        turns = 0
-        while time.perf_counter() < stop_at:
-            n, turns = n + 1, turns + 1
+        while time.perf_counter() < hang_up:
+            n += 1
             await _turn(ws, n, who, tally, timeout_s=30)
             await asyncio.sleep(args.think)
-            if turns == args.turns_per_call:
-                break
     return n
 
 
@@ -227,6 +237,7 @@ async def sampler(
                 "rss_mb": rss_mb(pid),
                 "anon_mb": rss_mb(pid, "RssAnon"),
                 "open_sessions": metrics.get("voxline_active_sessions{kind=bridge}", 0.0),
+                "calls": tally.connected,
                 "turns": tally.turns,
                 "server_cpu_s": round(metrics.get("process_cpu_seconds_total", 0.0), 1),
                 "store_pending": store.get("pending", 0),
@@ -256,14 +267,32 @@ def quantiles(values: list[float]) -> dict[str, float | None]:
             "max": pct(values, 100)}  # fmt: skip
 
 
-def slope_mb_per_min(rows: list[dict[str, float]]) -> float | None:
-    """Least-squares slope of RSS over time, after the first quarter (warm-up)."""
-    steady = rows[len(rows) // 4 :]
-    if len(steady) < 3:
-        return None
-    t = [r["t_s"] / 60 for r in steady]
-    m = [r["rss_mb"] for r in steady]
-    return round(statistics.linear_regression(t, m).slope, 2)
+def memory_verdict(rows: list[dict[str, float]], seconds: float) -> dict[str, Any]:
+    """Memory over the run: the second half (after warm-up) is fitted by least squares.
+
+    Only samples taken while the calls ran count (the last one, after every call closed,
+    does not). The verdict is `flat` when the second half's slope is under
+    FLAT_MB_PER_MIN, `growing` above it, `too short` with fewer than three samples.
+    """
+    during = [r for r in rows if r["t_s"] <= seconds]
+    half = [r for r in during if r["t_s"] >= seconds / 2]
+    rss = [r["rss_mb"] for r in rows]
+    found: dict[str, Any] = {"start": rss[0], "peak": max(rss), "idle_after": rss[-1]}
+    if len(half) < 3:
+        return {**found, "second_half_slope_mb_per_min": None, "growth_after_warm_up_pct": None,
+                "verdict": "too short"}  # fmt: skip
+    t = [r["t_s"] / 60 for r in half]
+    m = [r["rss_mb"] for r in half]
+    slope = statistics.linear_regression(t, m).slope
+    growth = (half[-1]["rss_mb"] - half[0]["rss_mb"]) / half[0]["rss_mb"] * 100
+    return {
+        **found,
+        "warm_mb": half[0]["rss_mb"],
+        "second_half_slope_mb_per_min": round(slope, 2),
+        "growth_after_warm_up_pct": round(growth, 1),
+        "verdict": "flat" if slope < FLAT_MB_PER_MIN else "growing",
+        "criterion": f"least-squares RSS slope over the second half < {FLAT_MB_PER_MIN} MB/min",
+    }
 
 
 def start_server(workdir: Path, key: str, max_sessions: int) -> tuple[subprocess.Popen[str], int]:
@@ -299,6 +328,7 @@ async def _drive(args: argparse.Namespace, key: str, pid: int, port: int) -> dic
     base = f"http://127.0.0.1:{port}"
     url = f"ws://127.0.0.1:{port}/ws/session?scenario=customer_service&token={key}"
     tally = Tally()
+    load_before = [round(x, 2) for x in os.getloadavg()]
     stop = asyncio.Event()
     stop_at = time.perf_counter() + args.seconds
     sampling = asyncio.create_task(sampler(pid, base, key, args.sample_s, stop, tally))
@@ -314,15 +344,16 @@ async def _drive(args: argparse.Namespace, key: str, pid: int, port: int) -> dic
         if after.get("voxline_active_sessions{kind=bridge}", 1) == 0:
             break
         await asyncio.sleep(0.1)
+    await asyncio.sleep(IDLE_S)  # the server trims its heap shortly after calls close
     stop.set()
     rows = await sampling
     final = await health(base)
-    rss = [r["rss_mb"] for r in rows]
     return {
         "clients": args.clients,
         "seconds": args.seconds,
         "think_s": args.think,
-        "turns_per_call": args.turns_per_call,
+        "call_s": list(args.call_s),
+        "load_average": {"before": load_before, "after": [round(x, 2) for x in os.getloadavg()]},
         "calls": tally.connected,
         "refused_calls": tally.refused,
         "turns": tally.turns,
@@ -335,12 +366,7 @@ async def _drive(args: argparse.Namespace, key: str, pid: int, port: int) -> dic
             "first_agent_audio": quantiles(tally.first_audio_s),
             "response_finished": quantiles(tally.finished_s),
         },
-        "memory_mb": {
-            "start": rss[0],
-            "peak": max(rss),
-            "end": rss[-1],
-            "steady_slope_mb_per_min": slope_mb_per_min(rows),
-        },
+        "memory_mb": memory_verdict(rows, args.seconds),
         "server_after": {
             "open_sessions": after.get("voxline_active_sessions{kind=bridge}"),
             "sessions_started": after.get("voxline_sessions_total"),
@@ -353,12 +379,12 @@ async def _drive(args: argparse.Namespace, key: str, pid: int, port: int) -> dic
 
 
 def print_table(report: dict[str, Any]) -> None:
-    print(f"{'t (s)':>7} {'RSS MB':>8} {'anon MB':>8} {'open':>5} {'turns':>7} {'cpu s':>7} "
-          f"{'store q':>8}")  # fmt: skip
+    print(f"{'t (s)':>7} {'RSS MB':>8} {'anon MB':>8} {'open':>5} {'calls':>6} {'turns':>7} "
+          f"{'cpu s':>7} {'store q':>8}")  # fmt: skip
     for row in report["samples"]:
         print(f"{row['t_s']:>7} {row['rss_mb']:>8} {row['anon_mb']:>8} "
-              f"{int(row['open_sessions']):>5} {row['turns']:>7} {row['server_cpu_s']:>7} "
-              f"{row['store_pending']:>8}")  # fmt: skip
+              f"{int(row['open_sessions']):>5} {row['calls']:>6} {row['turns']:>7} "
+              f"{row['server_cpu_s']:>7} {row['store_pending']:>8}")  # fmt: skip
     print()
     print(f"{'latency (ms)':<20} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
     for name, q in report["latency_ms"].items():
@@ -369,8 +395,13 @@ def print_table(report: dict[str, Any]) -> None:
           f"refused and retried), {report['seconds']} s, "
           f"turns {report['turns']} ({report['turns_per_s']}/s), lost {report['lost_turns']}, "
           f"errors {report['errors']}")  # fmt: skip
-    print(f"memory: start {mem['start']} MB, peak {mem['peak']} MB, end {mem['end']} MB, "
-          f"steady slope {mem['steady_slope_mb_per_min']} MB/min")  # fmt: skip
+    print(f"memory (MB): start {mem['start']}, warm {mem.get('warm_mb')}, peak {mem['peak']}, "
+          f"idle after the calls {mem['idle_after']}")  # fmt: skip
+    print(f"second half: {mem['second_half_slope_mb_per_min']} MB/min, "
+          f"{mem['growth_after_warm_up_pct']}% -> {mem['verdict']}")  # fmt: skip
+    print(f"  criterion: {mem.get('criterion')}")
+    load = report["load_average"]
+    print(f"load average (1, 5, 15 min): before {load['before']}, after {load['after']}")
     print(f"server after: {report['server_after']}")
     for line in report["error_samples"]:
         print(f"  error: {line}")
@@ -386,17 +417,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=180.0, help="how long they talk")
     parser.add_argument("--think", type=float, default=1.0, help="pause between turns (s)")
     parser.add_argument(
-        "--turns-per-call",
-        type=int,
-        default=0,
-        help="hang up and call again after this "
-        "many turns (0: one call per client for the whole run)",
+        "--call-s",
+        type=float,
+        nargs=2,
+        default=(30.0, 60.0),
+        metavar=("SHORTEST", "LONGEST"),
+        help="each call lasts a random time in this range, then the client calls again "
+        "(0 0: one call per client for the whole run)",
     )
     parser.add_argument("--sample-s", type=float, default=5.0, help="memory sample period")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON report path")
     args = parser.parse_args()
     if args.clients < 1 or args.seconds <= 0 or args.think < 0 or args.sample_s <= 0:
         parser.error("--clients must be >= 1, --seconds and --sample-s > 0, --think >= 0")
+    if not 0 <= args.call_s[0] <= args.call_s[1]:
+        parser.error("--call-s needs 0 <= SHORTEST <= LONGEST")
     report = asyncio.run(run(args))
     print_table(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)

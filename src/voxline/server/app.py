@@ -24,6 +24,7 @@ from voxline.scenarios.base import Scenario
 from voxline.server.backends import Backend, ModelFactory, ModelHost, backend_for
 from voxline.server.bridge import Connection, serve_bridge
 from voxline.server.history import history_router
+from voxline.server.memory import HeapTrimmer
 from voxline.server.metrics import CONTENT_TYPE, ServerMetrics, store_health
 from voxline.server.security import KeyRing, RateLimiter, SecurityGate, SessionSlots
 from voxline.settings import Settings, is_loopback
@@ -84,6 +85,7 @@ class ServerState:
         connections: Open bridge connections by session id.
         metrics: The Prometheus metrics served at `/metrics`.
         slots: Open conversations (sockets) against `settings.max_sessions`.
+        heap: Gives freed memory back to the system after conversations close.
     """
 
     settings: Settings
@@ -93,6 +95,7 @@ class ServerState:
     conversations: ConversationLog | None = None
     metrics: ServerMetrics = field(default_factory=ServerMetrics)
     slots: SessionSlots = field(default_factory=lambda: SessionSlots(50))
+    heap: HeapTrimmer = field(default_factory=HeapTrimmer)
 
 
 class ScenarioInfo(BaseModel):
@@ -198,6 +201,7 @@ def create_app(
             for connection in list(state.connections.values()):
                 await connection.session.close()
             await conversations.stop()
+            await state.heap.stop()
 
     app = FastAPI(
         title="voxline",
