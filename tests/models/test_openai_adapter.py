@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -236,3 +237,51 @@ def test_credentials_are_required_and_exclusive() -> None:
         OpenAIRealtimeModel(api_key="a", client_secret="b")
     with pytest.raises(ConfigurationError, match="base URL"):
         OpenAIRealtimeModel(api_key="a", base_url="ftp://example.com")
+
+
+async def test_events_are_read_by_one_task_at_a_time(server: FakeRealtimeServer) -> None:
+    model = make_model(server.base_url)
+    readers = [EventReader(model), EventReader(model)]
+    await model.connect(CONFIG)
+    ends = [asyncio.ensure_future(r.wait_end()) for r in readers]
+    await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
+    refused = [r for r in readers if r.finished]
+    assert len(refused) == 1
+    assert isinstance(refused[0].error, ConfigurationError)
+    assert "one task" in str(refused[0].error)
+    (reader,) = [r for r in readers if not r.finished]
+    await model.send(cmd.CreateResponse())
+    await reader.wait(lambda e: isinstance(e, ev.ResponseDone))
+    await model.close()
+    await asyncio.gather(*ends)
+    assert reader.error is None
+
+
+class GatedSleep:
+    """A backoff sleep that waits until the test opens the gate."""
+
+    def __init__(self) -> None:
+        self.asleep = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def __call__(self, seconds: float) -> None:
+        self.asleep.set()
+        await self.gate.wait()
+
+
+async def test_close_during_a_reconnect_backoff_makes_no_further_attempt(
+    server: FakeRealtimeServer,
+) -> None:
+    sleep = GatedSleep()
+    model = make_model(server.base_url, sleep=sleep)
+    reader = EventReader(model)
+    await model.connect(CONFIG)
+    await server.wait_for("session.update")
+    await server.drop()
+    await sleep.asleep.wait()
+    await model.close()
+    sleep.gate.set()
+    await reader.wait_end()
+    assert reader.error is None
+    assert reader.states()[-2:] == [(S.RECONNECTING, 1), (S.DISCONNECTED, 0)]
+    assert server.connections == 1

@@ -9,9 +9,11 @@ import pytest
 
 from voxline.core import commands as cmd
 from voxline.core import events as ev
+from voxline.core.config import SessionConfig, ToolSpec
 from voxline.errors import ProtocolError
 from voxline.protocol import decode_event, dumps, encode_command, encode_command_json
 from voxline.protocol.decode import translate
+from voxline.protocol.encode import SessionUpdates
 from voxline.protocol.fast import FAST, NotHandled, translate_fast
 from voxline.protocol.wire import parse_client_event, parse_server_event
 
@@ -112,6 +114,14 @@ MESSAGE_ITEM = {
         {"type": "output_text", "text": " Thursday."},
     ],
 }
+SESSION = json.loads(
+    SessionUpdates().json(
+        SessionConfig(
+            instructions="Help with orders.",
+            tools=(ToolSpec("lookup_order", "Look it up.", {"type": "object"}),),
+        )
+    )
+)["session"]
 IN_CONTENT = {"response_id": "r1", "item_id": "i1", "output_index": 0, "content_index": 0}
 CALL_REF = {"response_id": "r1", "item_id": "i1", "output_index": 0, "call_id": "c1"}
 
@@ -221,9 +231,57 @@ EVENTS: list[dict[str, object]] = [
         },
     },
     {"type": "response.done", "event_id": "e", "response": {"status": "cancelled"}},
+    {
+        "type": "conversation.item.added",
+        "event_id": "e",
+        "previous_item_id": None,
+        "item": {"id": "out_1", "type": "function_call_output", "call_id": "c", "output": "{}"},
+    },
+    {
+        "type": "conversation.item.done",
+        "event_id": "e",
+        "item": {
+            "id": "u1",
+            "type": "message",
+            "role": "user",
+            "status": "completed",
+            "content": [{"type": "input_audio", "transcript": None}],
+        },
+    },
+    {
+        "type": "conversation.item.added",
+        "event_id": "e",
+        "item": {
+            "type": "message",
+            "role": "system",
+            "content": [{"type": "input_text", "text": "Hi"}],
+        },
+    },
+    {
+        "type": "conversation.item.input_audio_transcription.completed",
+        "event_id": "e",
+        "item_id": "u1",
+        "content_index": 0,
+        "transcript": "Where is my order?",
+        "usage": {"type": "duration", "seconds": 1.5},
+    },
+    {
+        "type": "conversation.item.input_audio_transcription.completed",
+        "event_id": "e",
+        "item_id": "u1",
+        "content_index": 0,
+        "transcript": "Hello",
+        "usage": {"type": "tokens", "input_tokens": 4, "output_tokens": 2, "total_tokens": 6},
+    },
+    {"type": "session.created", "event_id": "e", "session": {"type": "realtime", "id": "sess_1"}},
+    {"type": "session.updated", "event_id": "e", "session": SESSION},
 ]
 
 WRONG_VALUES: list[object] = [None, 7, True, 1.0, "x", "", [], {}, [{}], "in_progress", "message"]
+
+
+def first(kind: str) -> dict[str, object]:
+    return next(e for e in EVENTS if e["type"] == kind)
 
 
 def typed(raw: object) -> ev.ModelEvent | None:
@@ -253,7 +311,18 @@ def mutations(value: object) -> list[object]:
 def test_every_fast_path_is_taken_for_the_events_it_covers() -> None:
     assert {str(e["type"]) for e in EVENTS} == set(FAST)
     for event in EVENTS:
+        decode_event(event)  # a session payload takes the fast path once it validated
         assert not isinstance(translate_fast(event), NotHandled), event["type"]
+
+
+def test_a_session_payload_is_validated_until_it_passed_once() -> None:
+    event = {"type": "session.updated", "event_id": "e", "session": {**SESSION, "id": "new"}}
+    assert isinstance(translate_fast(event), NotHandled)
+    assert decode_event(event) is None
+    assert translate_fast({**event, "event_id": "e2"}) is None
+    broken = {**event, "session": {**SESSION, "id": "new", "instructions": 5}}
+    assert isinstance(decode_event(broken), ev.ModelError)
+    assert isinstance(translate_fast(broken), NotHandled)
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: str(e["type"]))
@@ -269,7 +338,49 @@ def test_fast_paths_say_what_full_validation_says(event: dict[str, object]) -> N
 
 
 def test_a_usage_and_status_come_through_the_fast_path() -> None:
-    done = decode_event(json.dumps(EVENTS[-2]))
+    done = decode_event(json.dumps(first("response.done")))
     assert done == ev.ResponseDone("r1", ev.ResponseStatus.COMPLETED, ev.Usage(120, 40, 64, 12, 0))
-    item = decode_event(json.dumps(EVENTS[-4]))
+    item = decode_event(json.dumps(first("response.output_item.done")))
     assert item == ev.OutputItemDone("r1", "item_3", "It shipped. Thursday.")
+
+
+# ----------------------------------------------------------------- commands
+
+COMMANDS: list[cmd.ModelCommand] = [
+    cmd.SendAudio(AUDIO),
+    cmd.AddFunctionOutput("out_1", "call_1", '{"status": "shipped", "note": "\\u00e9 \\"q\\""}'),
+    cmd.AddFunctionOutput("out_2", "call_2", "plain text, ünïcode and \n newlines"),
+    cmd.CreateResponse(),
+    cmd.CreateResponse(instructions="Be brief."),
+    cmd.CreateResponse(max_output_tokens=40),
+    cmd.CommitAudio(),
+    cmd.ClearAudio(),
+    cmd.CancelResponse(),
+    cmd.CancelResponse("resp_1"),
+    cmd.TruncateItem("item_1", 0, 1200),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: type(c).__name__)
+def test_command_json_equals_the_typed_event(command: cmd.ModelCommand) -> None:
+    text = encode_command_json(command)
+    assert json.loads(text) == json.loads(dumps(encode_command(command)))
+    assert parse_client_event(text).to_dict() == encode_command(command).to_dict()
+
+
+def test_session_updates_are_built_once_per_configuration() -> None:
+    router = SessionConfig(instructions="Route.", tools=(ToolSpec("t", "d", {"type": "object"}),))
+    support = SessionConfig(instructions="Support.", voice="verse")
+    updates = SessionUpdates(size=2)
+    typed_router = dumps(encode_command(cmd.UpdateSession(router)))
+    assert updates.json(router) == typed_router
+    assert updates.json(support) == dumps(encode_command(cmd.UpdateSession(support)))
+    same_value = SessionConfig(
+        instructions="Route.", tools=(ToolSpec("t", "d", {"type": "object"}),)
+    )
+    assert updates.json(same_value) is updates.json(router)
+    changed = SessionConfig(instructions="Route.", tools=(ToolSpec("t", "d", {"type": "x"}),))
+    assert updates.json(changed) != typed_router
+    third = SessionConfig(instructions="Third.")
+    assert updates.json(third) == dumps(encode_command(cmd.UpdateSession(third)))
+    assert parse_client_event(updates.json(router)).to_dict()["type"] == "session.update"

@@ -27,11 +27,13 @@ from openai.types.realtime import (
     ResponseOutputItemAddedEvent,
     ResponseOutputItemDoneEvent,
     ResponseTextDeltaEvent,
+    SessionCreatedEvent,
+    SessionUpdatedEvent,
 )
 
 from voxline.core import events as ev
 from voxline.errors import ProtocolError
-from voxline.protocol.fast import STATUS, NotHandled, translate_fast
+from voxline.protocol.fast import STATUS, NotHandled, remember_session, translate_fast
 from voxline.protocol.wire import parse_server_event
 
 __all__ = ["decode_event", "translate", "usage_from_wire"]
@@ -153,6 +155,9 @@ def decode_event(raw: str | bytes | Mapping[str, Any]) -> ev.ModelEvent | None:
     if not isinstance(fast, NotHandled):
         return fast
     try:
-        return translate(parse_server_event(data if isinstance(data, Mapping) else raw))
+        event = parse_server_event(data if isinstance(data, Mapping) else raw)
+        if isinstance(event, SessionCreatedEvent | SessionUpdatedEvent):
+            remember_session(data["session"])
+        return translate(event)
     except ProtocolError as exc:
         return ev.ModelError(str(exc), code=exc.code, event_type=exc.event_type, raw=exc.raw)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
-from typing import assert_never
+import copy
+import json
+from typing import Any, assert_never
 
 from openai.types.realtime import (
     ConversationItemCreateEvent,
@@ -33,11 +35,12 @@ from openai.types.realtime import (
 )
 
 from voxline.core import commands as cmd
+from voxline.core.config import SessionConfig
 from voxline.core.items import Role
 from voxline.protocol.session import session_request
 from voxline.protocol.wire import dumps
 
-__all__ = ["MessageItem", "encode_command", "message_item"]
+__all__ = ["MessageItem", "SessionUpdates", "encode_command", "encode_command_json", "message_item"]
 
 MessageItem = (
     RealtimeConversationItemUserMessage
@@ -151,10 +154,57 @@ def encode_command(command: cmd.ModelCommand) -> RealtimeClientEvent:
 def encode_command_json(command: cmd.ModelCommand) -> str:
     """`encode_command` serialised to JSON text, ready for the socket.
 
-    Microphone audio, the most frequent command by far, is written directly; it is the same
-    JSON the typed `input_audio_buffer.append` event serialises to.
+    The commands of every turn (microphone audio, commit, a function's output, a plain
+    response request, cancel) are written directly; each is the same JSON its typed event
+    serialises to (`tests/protocol/test_fast_paths.py` pins this). The rest go through the
+    typed events.
     """
-    if isinstance(command, cmd.SendAudio):
-        audio = base64.b64encode(command.audio).decode("ascii")
-        return f'{{"type":"input_audio_buffer.append","audio":"{audio}"}}'
-    return dumps(encode_command(command))
+    match command:
+        case cmd.SendAudio(audio=audio):
+            data = base64.b64encode(audio).decode("ascii")
+            return f'{{"type":"input_audio_buffer.append","audio":"{data}"}}'
+        case cmd.AddFunctionOutput(item_id=item_id, call_id=call_id, output=output):
+            item = {"type": "function_call_output", "id": item_id, "call_id": call_id}
+            return _json({"type": "conversation.item.create", "item": {**item, "output": output}})
+        case cmd.CreateResponse(context=None, instructions=None, max_output_tokens=None):
+            return '{"type":"response.create"}'
+        case cmd.CommitAudio():
+            return '{"type":"input_audio_buffer.commit"}'
+        case cmd.ClearAudio():
+            return '{"type":"input_audio_buffer.clear"}'
+        case cmd.CancelResponse(response_id=None):
+            return '{"type":"response.cancel"}'
+        case _:
+            return dumps(encode_command(command))
+
+
+def _json(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"))
+
+
+class SessionUpdates:
+    """Remembers the JSON of the last few session updates, so a handoff back is not rebuilt.
+
+    Building `session.update` through the typed models takes about a millisecond (tools,
+    audio formats, turn detection); a conversation switches between a few agents, so the
+    same few configurations come back. Configurations are compared by value.
+
+    Args:
+        size: How many configurations to remember.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._known: list[tuple[SessionConfig, str]] = []
+
+    def json(self, config: SessionConfig) -> str:
+        """The `session.update` event for `config`, as JSON text."""
+        for i, (known, text) in enumerate(self._known):
+            if known == config:
+                if i:
+                    self._known.insert(0, self._known.pop(i))
+                return text
+        text = dumps(encode_command(cmd.UpdateSession(config)))
+        self._known.insert(0, (copy.deepcopy(config), text))
+        del self._known[self._size :]
+        return text

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from voxline.core import events as ev
 
-__all__ = ["NOT_HANDLED", "NotHandled", "translate_fast"]
+__all__ = ["NOT_HANDLED", "NotHandled", "remember_session", "translate_fast"]
 
 
 class NotHandled:
@@ -62,6 +63,10 @@ def _opt_int(value: Any) -> bool:
 
 def _none(value: Any) -> bool:
     return value is None
+
+
+def _number(value: Any) -> bool:
+    return type(value) is float or type(value) is int
 
 
 def _one_of(*allowed: str | None) -> Check:
@@ -109,21 +114,52 @@ _ASSISTANT = _shape(
     {"type": _one_of("message"), "role": _one_of("assistant"), "content": _list_of(_CONTENT)},
     _ITEM_META,
 )
+_USER_CONTENT = _shape(
+    {},
+    {
+        "type": _one_of(None, "input_text", "input_audio", "input_image"),
+        "text": _opt_str,
+        "transcript": _opt_str,
+        "audio": _opt_str,
+        "image_url": _opt_str,
+        "detail": _one_of(None, "auto", "low", "high"),
+    },
+)
+_USER = _shape(
+    {"type": _one_of("message"), "role": _one_of("user"), "content": _list_of(_USER_CONTENT)},
+    _ITEM_META,
+)
+_SYSTEM_CONTENT = _shape({}, {"type": _one_of(None, "input_text"), "text": _opt_str})
+_SYSTEM = _shape(
+    {"type": _one_of("message"), "role": _one_of("system"), "content": _list_of(_SYSTEM_CONTENT)},
+    _ITEM_META,
+)
 _FUNCTION_CALL = _shape(
     {"type": _one_of("function_call"), "name": _str, "arguments": _str},
     {**_ITEM_META, "call_id": _opt_str},
 )
+_FUNCTION_OUTPUT = _shape(
+    {"type": _one_of("function_call_output"), "call_id": _str, "output": _str}, _ITEM_META
+)
+_MESSAGES = {"assistant": _ASSISTANT, "user": _USER, "system": _SYSTEM}
 
 
 def _item_kind(item: Any) -> str | None:
-    """ "assistant" or "function_call" for a well-formed item of those kinds, else None."""
+    """What a well-formed item is: a message's role, function_call or function_call_output.
+
+    None for an item the fast paths do not know or one that does not fit its shape.
+    """
     if type(item) is not dict:
         return None
     kind = item.get("type")
-    if kind == "message" and item.get("role") == "assistant" and _fits(item, _ASSISTANT):
-        return "assistant"
+    if kind == "message":
+        role = item.get("role")
+        shape = _MESSAGES.get(role) if type(role) is str else None
+        return role if shape is not None and _fits(item, shape) else None
     if kind == "function_call" and _fits(item, _FUNCTION_CALL):
         return "function_call"
+    if kind == "function_call_output" and _fits(item, _FUNCTION_OUTPUT):
+        return "function_call_output"
     return None
 
 
@@ -183,6 +219,25 @@ _SPEECH_STOPPED = _shape({**_EVENT, "item_id": _str, "audio_end_ms": _int})
 _COMMITTED = _shape({**_EVENT, "item_id": _str}, {"previous_item_id": _opt_str})
 _RESPONSE_EVENT = _shape({**_EVENT, "response": lambda v: _fits(v, _RESPONSE)})
 _ITEM_EVENT = _shape({**_EVENT, "response_id": _str, "output_index": _int, "item": _item})
+_CONVERSATION_ITEM = _shape({**_EVENT, "item": _item}, {"previous_item_id": _opt_str})
+_DURATION = _shape({"type": _one_of("duration"), "seconds": _number})
+_TOKENS = _shape(
+    {"type": _one_of("tokens"), "input_tokens": _int, "output_tokens": _int, "total_tokens": _int},
+    {"input_token_details": _none},
+)
+_TRANSCRIPT = _shape(
+    {
+        **_EVENT,
+        "item_id": _str,
+        "content_index": _int,
+        "transcript": _str,
+        "usage": lambda v: _fits(v, _DURATION) or _fits(v, _TOKENS),
+    },
+    {"logprobs": _none, "languages": _none},
+)
+_SESSIONS: list[Any] = []
+"""Session payloads that passed full validation lately (a server echoes what it was sent)."""
+_SESSION_EVENT = _shape({**_EVENT, "session": lambda v: type(v) is dict and v in _SESSIONS})
 _TRANSCRIPT_DELTA = _shape(
     {**_EVENT, "item_id": _str}, {"content_index": _opt_int, "delta": _opt_str}
 )
@@ -241,27 +296,61 @@ def _transcript_delta(data: dict[str, Any]) -> Result:
     return ev.InputTranscriptDelta(data["item_id"], data.get("delta") or "")
 
 
+def _conversation_item(data: dict[str, Any]) -> Result:
+    return None if _fits(data, _CONVERSATION_ITEM) else NOT_HANDLED
+
+
+def _transcript(data: dict[str, Any]) -> Result:
+    if not _fits(data, _TRANSCRIPT):
+        return NOT_HANDLED
+    return ev.InputTranscriptCompleted(data["item_id"], data["transcript"])
+
+
+def remember_session(session: Any) -> None:
+    """Note a `session` payload that passed full validation; the same payload then skips it.
+
+    `session.updated` carries the whole configuration (tools, formats, turn detection) and
+    validating it takes about a millisecond; a conversation that hands off between a few
+    agents gets the same few configurations back.
+    """
+    if session not in _SESSIONS:
+        _SESSIONS.insert(0, copy.deepcopy(session))
+        del _SESSIONS[16:]
+
+
+def _session(data: dict[str, Any]) -> Result:
+    return None if _fits(data, _SESSION_EVENT) else NOT_HANDLED
+
+
 def _created(data: dict[str, Any]) -> Result:
     if not _fits(data, _RESPONSE_EVENT):
         return NOT_HANDLED
     return ev.ResponseStarted(data["response"].get("id") or "")
 
 
-def _item_added(data: dict[str, Any]) -> Result:
-    item: Any = data.get("item")
-    if not _fits(data, _ITEM_EVENT) or (item["type"] == "message" and item.get("id") is None):
-        return NOT_HANDLED  # an assistant item without an id: the typed path reports it
-    if item["type"] != "message":
+def _assistant_item(data: dict[str, Any]) -> dict[str, Any] | NotHandled | None:
+    """The assistant message of a well-formed output item event; None for another item."""
+    if not _fits(data, _ITEM_EVENT):
+        return NOT_HANDLED
+    item: dict[str, Any] = data["item"]
+    if _item_kind(item) != "assistant":
         return None
+    if item.get("id") is None:
+        return NOT_HANDLED  # an assistant item without an id: the typed path reports it
+    return item
+
+
+def _item_added(data: dict[str, Any]) -> Result:
+    item = _assistant_item(data)
+    if item is None or isinstance(item, NotHandled):
+        return item
     return ev.OutputItemAdded(data["response_id"], item["id"])
 
 
 def _item_done(data: dict[str, Any]) -> Result:
-    item: Any = data.get("item")
-    if not _fits(data, _ITEM_EVENT) or (item["type"] == "message" and item.get("id") is None):
-        return NOT_HANDLED
-    if item["type"] != "message":
-        return None
+    item = _assistant_item(data)
+    if item is None or isinstance(item, NotHandled):
+        return item
     text = "".join(part.get("transcript") or part.get("text") or "" for part in item["content"])
     return ev.OutputItemDone(data["response_id"], item["id"], text)
 
@@ -303,6 +392,11 @@ FAST: Final[Mapping[str, Fast]] = {
     "response.output_item.added": _item_added,
     "response.output_item.done": _item_done,
     "response.done": _done,
+    "conversation.item.added": _conversation_item,
+    "conversation.item.done": _conversation_item,
+    "conversation.item.input_audio_transcription.completed": _transcript,
+    "session.created": _session,
+    "session.updated": _session,
 }
 """The event types with a fast path."""
 

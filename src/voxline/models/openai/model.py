@@ -5,10 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+from websockets.exceptions import (
+    ConcurrencyError,
+    ConnectionClosed,
+    InvalidStatus,
+    WebSocketException,
+)
 
 from voxline.core import commands as cmd
 from voxline.core import events as ev
@@ -25,6 +31,7 @@ from voxline.models.openai.settings import (
     websocket_logger,
 )
 from voxline.protocol import decode_event, encode_command_json
+from voxline.protocol.encode import SessionUpdates
 
 __all__ = ["OpenAIRealtimeModel"]
 
@@ -34,10 +41,6 @@ Sleep = Callable[[float], Awaitable[None]]
 
 _FATAL_STATUS = frozenset({400, 401, 403, 404})
 """HTTP answers to the handshake that retrying cannot fix."""
-
-
-class _End:
-    """Marks the end of the event stream."""
 
 
 class _HandshakeRefused(TransportError):
@@ -54,6 +57,11 @@ class OpenAIRealtimeModel:
     and emits `ConnectionChanged` (reconnecting with the attempt number, then connected); the
     session then re-sends its configuration and replays the history. After the last failed
     attempt it emits DISCONNECTED and `events()` raises ConnectionClosedError.
+
+    The socket is read in the task that iterates `events()`: each server event is decoded
+    and handed over right there, with no queue or second task in between (each hop would
+    add a turn of the event loop to every audio chunk). Reconnecting happens there too, so
+    keep iterating `events()` (a RealtimeSession always does) for the link to be kept up.
 
     Args:
         api_key: A server-side API key. Give this or `client_secret`.
@@ -100,9 +108,12 @@ class OpenAIRealtimeModel:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._ws: ClientConnection | None = None
-        self._queue: asyncio.Queue[ev.ModelEvent | ConnectionClosedError | _End] = asyncio.Queue()
+        self._pending: deque[ev.ConnectionChanged] = deque()
+        """Connection changes not yet read from `events()`."""
+        self._wake = asyncio.Event()
+        """Set when there is something new for an idle `events()`: a change, or the socket."""
+        self._sessions = SessionUpdates()
         self._state = ev.ConnectionState.DISCONNECTED
-        self._reader: asyncio.Task[None] | None = None
         self._failure: ConnectionClosedError | None = None
         self._started = False
         self._closed = False
@@ -156,12 +167,8 @@ class OpenAIRealtimeModel:
             self._model_name = config.model
         ws = await self._open_with_retries(initial=True, reason=None)
         if ws is None:
-            assert self._failure is not None
-            self._queue.put_nowait(self._failure)
-            raise self._failure
-        self._ws = ws
+            raise self._failure or ConnectionClosedError("closed while connecting")
         await self._send_wire(ws, cmd.UpdateSession(config))
-        self._reader = asyncio.create_task(self._read_forever(), name="voxline-openai-reader")
 
     async def send(self, command: cmd.ModelCommand) -> None:
         """Send one command.
@@ -187,35 +194,60 @@ class OpenAIRealtimeModel:
             ) from None
 
     async def events(self) -> AsyncIterator[ev.ModelEvent]:
-        """Model events until `close()`; raises ConnectionClosedError if reconnecting failed."""
+        """Model events until `close()`; raises ConnectionClosedError if reconnecting failed.
+
+        Reads the socket (and restores a dropped connection) in the iterating task; iterate
+        it from one task at a time.
+
+        Raises:
+            ConnectionClosedError: every reconnect attempt failed.
+            ConfigurationError: another task is already reading the events.
+        """
         while True:
-            item = await self._queue.get()
-            if isinstance(item, _End):
-                self._queue.put_nowait(item)
+            while self._pending:
+                yield self._pending.popleft()
+            if self._closed:
                 return
-            if isinstance(item, ConnectionClosedError):
-                self._queue.put_nowait(_End())
-                raise item
-            yield item
+            if self._failure is not None:
+                raise self._failure
+            ws = self._ws
+            if ws is None or self._state is not ev.ConnectionState.CONNECTED:
+                self._wake.clear()
+                await self._wake.wait()  # connect() has not opened the socket yet
+                continue
+            try:
+                async for message in ws:
+                    event = decode_event(message)
+                    if event is None:
+                        continue
+                    if isinstance(event, ev.ResponseDone) and event.usage is not None:
+                        self._usage = self._usage + event.usage
+                    yield event
+            except ConcurrencyError:
+                raise ConfigurationError(
+                    "events() of one OpenAIRealtimeModel is already being read by another "
+                    "task; read it from one task"
+                ) from None
+            except ConnectionClosed:
+                pass
+            if not self._closed:
+                await self._reconnect(ws)
 
     async def close(self) -> None:
         """Close the socket and end `events()`. Idempotent."""
         if self._closed:
             return
         self._closed = True
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.gather(self._reader, return_exceptions=True)
+        self._set_state(ev.ConnectionChanged(ev.ConnectionState.DISCONNECTED, reason="closed"))
         if self._ws is not None:
             await self._ws.close()
-        self._set_state(ev.ConnectionChanged(ev.ConnectionState.DISCONNECTED, reason="closed"))
-        self._queue.put_nowait(_End())
 
     # ----------------------------------------------------------------- plumbing
 
     def _set_state(self, event: ev.ConnectionChanged) -> None:
         self._state = event.state
-        self._queue.put_nowait(event)
+        self._pending.append(event)
+        self._wake.set()
 
     def _refuse_while_reconnecting(self, command: cmd.ModelCommand) -> None:
         if isinstance(command, cmd.SendAudio):
@@ -232,7 +264,10 @@ class OpenAIRealtimeModel:
         )
 
     async def _send_wire(self, ws: ClientConnection, command: cmd.ModelCommand) -> None:
-        await ws.send(encode_command_json(command))
+        if isinstance(command, cmd.UpdateSession):
+            await ws.send(self._sessions.json(command.config))
+        else:
+            await ws.send(encode_command_json(command))
 
     def _auth_headers(self) -> dict[str, str]:
         return {**self._headers, **self._credentials.headers(azure=self._azure)}
@@ -275,11 +310,15 @@ class OpenAIRealtimeModel:
                 self._set_state(ev.ConnectionChanged(ev.ConnectionState.CONNECTING, attempt))
                 if attempt > 1:
                     await self._sleep(self._retry.delay(attempt - 1, self._rng))
+                    if self._closed:
+                        return None
             else:
                 self._set_state(
                     ev.ConnectionChanged(ev.ConnectionState.RECONNECTING, attempt, reason)
                 )
                 await self._sleep(self._retry.delay(attempt, self._rng))
+                if self._closed:
+                    return None
             try:
                 ws = await self._open()
             except _HandshakeRefused as exc:
@@ -288,6 +327,10 @@ class OpenAIRealtimeModel:
                 if not exc.retry:
                     break
                 continue
+            if self._closed:  # close() was called while this attempt was on its way
+                await ws.close()
+                return None
+            self._ws = ws
             self._audio_gap = False
             self._set_state(ev.ConnectionChanged(ev.ConnectionState.CONNECTED, attempt))
             return ws
@@ -296,31 +339,10 @@ class OpenAIRealtimeModel:
         self._set_state(ev.ConnectionChanged(ev.ConnectionState.DISCONNECTED, attempt, why))
         return None
 
-    async def _read_forever(self) -> None:
-        ws = self._ws
-        while ws is not None:
-            reason = await self._pump(ws)
-            if self._closed:
-                return
-            log.warning("the realtime connection dropped (%s); reconnecting", reason)
-            self._state = ev.ConnectionState.RECONNECTING
-            ws = await self._open_with_retries(initial=False, reason=reason)
-            self._ws = ws
-        assert self._failure is not None
-        self._queue.put_nowait(self._failure)
-
-    async def _pump(self, ws: ClientConnection) -> str:
-        """Move server events to the queue until the socket closes; return why it closed."""
-        try:
-            async for message in ws:
-                event = decode_event(message)
-                if event is None:
-                    continue
-                if isinstance(event, ev.ResponseDone) and event.usage is not None:
-                    self._usage = self._usage + event.usage
-                self._queue.put_nowait(event)
-        except ConnectionClosed:
-            pass
-        code = ws.close_code
-        detail = ws.close_reason
-        return f"socket closed (code {code}{': ' + detail if detail else ''})"
+    async def _reconnect(self, ws: ClientConnection) -> None:
+        """The socket dropped: reconnect, or record the failure once every attempt failed."""
+        code, detail = ws.close_code, ws.close_reason
+        reason = f"socket closed (code {code}{': ' + detail if detail else ''})"
+        log.warning("the realtime connection dropped (%s); reconnecting", reason)
+        self._state = ev.ConnectionState.RECONNECTING
+        await self._open_with_retries(initial=False, reason=reason)
