@@ -85,7 +85,7 @@ class ServerState:
         connections: Open bridge connections by session id.
         metrics: The Prometheus metrics served at `/metrics`.
         slots: Open conversations (sockets) against `settings.max_sessions`.
-        heap: Gives freed memory back to the system after conversations close.
+        heap: Gives freed memory back to the system once no conversation is open.
     """
 
     settings: Settings
@@ -95,7 +95,7 @@ class ServerState:
     conversations: ConversationLog | None = None
     metrics: ServerMetrics = field(default_factory=ServerMetrics)
     slots: SessionSlots = field(default_factory=lambda: SessionSlots(50))
-    heap: HeapTrimmer = field(default_factory=HeapTrimmer)
+    heap: HeapTrimmer | None = None
 
 
 class ScenarioInfo(BaseModel):
@@ -181,6 +181,8 @@ def create_app(
         slots=SessionSlots(chosen.max_sessions),
     )
     state.metrics.watch_sessions(state.slots.by_kind)
+    slots = state.slots
+    state.heap = HeapTrimmer(lambda: slots.total > 0)
 
     conversations = state.conversations = ConversationLog.from_settings(
         chosen.database_url, chosen.data_dir, recording=chosen.recording
@@ -201,7 +203,8 @@ def create_app(
             for connection in list(state.connections.values()):
                 await connection.session.close()
             await conversations.stop()
-            await state.heap.stop()
+            if state.heap is not None:
+                await state.heap.stop()
 
     app = FastAPI(
         title="voxline",

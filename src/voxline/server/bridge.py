@@ -393,7 +393,8 @@ class _Bridge:
                 sender.cancel()
             await asyncio.gather(sender, return_exceptions=True)
             await self._close_socket(close_code)
-            self.state.heap.conversation_closed()
+            if self.state.heap is not None:
+                self.state.heap.conversation_closed()
 
     async def _close_socket(self, code: int) -> None:
         if self.ws.application_state is WebSocketState.DISCONNECTED:

@@ -1,11 +1,12 @@
-"""Gives the C heap's free pages back to the system once conversations have closed (glibc).
+"""Gives freed memory back to the system once the server is idle (gc, then glibc malloc_trim).
 
-Python frees a closed conversation's objects at once, but glibc's allocator keeps the freed
-pages of its heap for reuse, so a server's resident memory stays at its busiest level after
-the calls are gone. `malloc_trim(0)` returns every whole free page. Measured with
-benchmarks/load_bench.py (50 churning calls, then none): 149 MB -> 131 MB, at 0.5 ms per
-trim (4 ms at most). Under steady load it changes nothing (the pages are in use), so it is
-only worth doing, and only done, shortly after a conversation closes.
+A closed conversation's objects that sit in reference cycles wait for a full garbage
+collection, and glibc keeps the freed pages of its heap for reuse, so a server's resident
+memory stays at its busiest level after the calls are gone. Measured with
+benchmarks/load_bench.py (50 churning calls, then none): a collection and `malloc_trim(0)`
+take it from about 146 MB back to about 130 MB. Under load neither helps (trimming every
+few seconds during 50 calls changed nothing: the pages are in use), so it is done only when
+no conversation is open.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -44,27 +46,43 @@ def glibc_trim() -> Trim | None:
 
 
 class HeapTrimmer:
-    """Trims the heap once, `delay_s` after a conversation closed.
+    """Gives memory back once the server has gone idle: `delay_s` after a conversation
+    closed, if none is open (`busy()` is False), a full garbage collection and a trim.
 
-    Closes that come while a trim is pending share it, so a wave of hang-ups costs one trim.
-    The trim runs in a worker thread; without glibc the trimmer does nothing.
+    One check is pending at a time. Closes that come while it is pending ask for one more
+    check after it, so the last close of a wave is always followed by a check at least
+    `delay_s` later. While conversations stay open nothing is collected or trimmed: the
+    freed pages are reused by the next calls anyway, and a full collection stops the event
+    loop for a few hundred milliseconds, which only an idle server can afford.
 
     Args:
-        delay_s: Seconds between a close and the trim (the closed call's objects are freed
-            by then, and nearby closes are batched).
+        busy: True while any conversation is open.
+        delay_s: Seconds between a close and the check.
         trim: What trims; None uses `glibc_trim()` (tests pass a fake).
+        collect: The full garbage collection run before the trim (cyclic garbage, such as
+            the classes a scenario builds per conversation, holds memory until it runs).
 
     Raises:
         ConfigurationError: `delay_s` is negative.
     """
 
-    def __init__(self, *, delay_s: float = 2.0, trim: Trim | None = None) -> None:
+    def __init__(
+        self,
+        busy: Callable[[], bool],
+        *,
+        delay_s: float = 2.0,
+        trim: Trim | None = None,
+        collect: Callable[[], object] = gc.collect,
+    ) -> None:
         if delay_s < 0:
             raise ConfigurationError(f"the heap trim delay must be >= 0 s, got {delay_s}")
         self.delay_s = delay_s
+        self._busy = busy
         self._trim = trim if trim is not None else glibc_trim()
+        self._collect = collect
         self._pending: asyncio.Task[None] | None = None
         self._stopped = False
+        self._again = False
         self.trims = 0
         """Trims done so far."""
 
@@ -74,30 +92,36 @@ class HeapTrimmer:
         return self._trim is not None
 
     def conversation_closed(self) -> None:
-        """A conversation ended: trim `delay_s` from now, unless a trim is pending already."""
+        """A conversation ended: check for idleness `delay_s` from now (or after the pending
+        check)."""
         if self._trim is None or self._stopped:
             return
         if self._pending is not None and not self._pending.done():
+            self._again = True
             return
         self._pending = asyncio.create_task(self._later(self._trim), name="voxline-heap-trim")
 
     async def _later(self, trim: Trim) -> None:
         await asyncio.sleep(self.delay_s)
-        try:
-            await asyncio.to_thread(trim)
-        except OSError as exc:  # a trim that fails costs nothing but the memory it would free
-            log.warning("could not trim the heap: %s", exc)
-            return
-        self.trims += 1
+        if not self._busy():
+            self._collect()
+            try:
+                trim()
+            except OSError as exc:  # a failed trim costs nothing but the memory it would free
+                log.warning("could not trim the heap: %s", exc)
+            else:
+                self.trims += 1
+        if self._again and not self._stopped:
+            self._again = False
+            self._pending = asyncio.create_task(self._later(trim), name="voxline-heap-trim")
 
     async def settled(self) -> None:
-        """Wait until no trim is pending."""
-        pending = self._pending
-        if pending is not None:
+        """Wait until no check is pending."""
+        while (pending := self._pending) is not None and not pending.done():
             await asyncio.gather(asyncio.shield(pending), return_exceptions=True)
 
     async def stop(self) -> None:
-        """Cancel a pending trim and schedule no more (server shutdown)."""
+        """Cancel a pending check and schedule no more (server shutdown)."""
         self._stopped = True
         pending, self._pending = self._pending, None
         if pending is not None:
