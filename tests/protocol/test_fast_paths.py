@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from types import MappingProxyType
 
 import pytest
 
@@ -384,3 +385,12 @@ def test_session_updates_are_built_once_per_configuration() -> None:
     third = SessionConfig(instructions="Third.")
     assert updates.json(third) == dumps(encode_command(cmd.UpdateSession(third)))
     assert parse_client_event(updates.json(router)).to_dict()["type"] == "session.update"
+
+
+def test_a_schema_that_cannot_be_copied_is_encoded_every_time() -> None:
+    schema = MappingProxyType({"type": "object"})
+    config = SessionConfig(instructions="Route.", tools=(ToolSpec("t", "d", schema),))
+    updates = SessionUpdates()
+    expected = dumps(encode_command(cmd.UpdateSession(config)))
+    assert updates.json(config) == expected
+    assert updates.json(config) == expected

@@ -205,6 +205,10 @@ class SessionUpdates:
                     self._known.insert(0, self._known.pop(i))
                 return text
         text = dumps(encode_command(cmd.UpdateSession(config)))
-        self._known.insert(0, (copy.deepcopy(config), text))
+        try:
+            key = copy.deepcopy(config)  # a tool schema changed later must not hit this entry
+        except (TypeError, copy.Error):  # a schema that cannot be copied is not remembered
+            return text
+        self._known.insert(0, (key, text))
         del self._known[self._size :]
         return text

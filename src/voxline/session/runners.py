@@ -27,12 +27,15 @@ async def run_tool(effect: RunTool, clock: Clock) -> ToolResult:
     started = clock.now()
     kwargs = tool.bind(effect.arguments, effect.context)
     try:
-        if tool.is_async:
-            value = await asyncio.wait_for(tool.func(**kwargs), tool.timeout_s)
-        else:
-            value = await asyncio.wait_for(asyncio.to_thread(tool.func, **kwargs), tool.timeout_s)
+        # asyncio.timeout runs the tool in this task (wait_for would start one more task)
+        async with asyncio.timeout(tool.timeout_s):
+            if tool.is_async:
+                value = await tool.func(**kwargs)
+            else:
+                value = await asyncio.to_thread(tool.func, **kwargs)
         if inspect.isawaitable(value):
-            value = await asyncio.wait_for(value, tool.timeout_s)
+            async with asyncio.timeout(tool.timeout_s):
+                value = await value
         output, is_error = serialize_output(value), False
     except TimeoutError:
         error: ToolExecutionError | ToolTimeoutError = ToolTimeoutError(

@@ -256,9 +256,11 @@ class RealtimeSession:
         # sends wait, in order, behind the FIFO send lock, so a slow uplink never delays
         # the model's events (audio deltas, function calls) from reaching the app.
         commands: list[cmd.ModelCommand] = []
+        started = False
         for output in self._conversation.feed(item):
             if isinstance(output, RunTool):
                 self._spawn(self._tool(output))
+                started = True
             elif isinstance(output, RunGuardrails):
                 self._spawn(self._guardrails(output))
             elif isinstance(output, cmd.ModelCommand):
@@ -270,6 +272,11 @@ class RealtimeSession:
             async with self._send_lock:
                 for command in commands:
                     await self._send(command)
+        if started:
+            # Let a tool take its first step before the next model event is read: a tool
+            # that answers at once then has its output on the wire while the model is still
+            # finishing the response that called it.
+            await asyncio.sleep(0)
 
     async def _send(self, command: cmd.ModelCommand) -> None:
         try:

@@ -39,6 +39,10 @@ log = logging.getLogger("voxline.models.openai")
 
 Sleep = Callable[[float], Awaitable[None]]
 
+_SESSION_UPDATES = SessionUpdates(size=32)
+"""session.update JSON by configuration, shared by every model of the process: sessions of
+one app hand off between the same few agents."""
+
 _FATAL_STATUS = frozenset({400, 401, 403, 404})
 """HTTP answers to the handshake that retrying cannot fix."""
 
@@ -112,7 +116,6 @@ class OpenAIRealtimeModel:
         """Connection changes not yet read from `events()`."""
         self._wake = asyncio.Event()
         """Set when there is something new for an idle `events()`: a change, or the socket."""
-        self._sessions = SessionUpdates()
         self._state = ev.ConnectionState.DISCONNECTED
         self._failure: ConnectionClosedError | None = None
         self._started = False
@@ -265,7 +268,7 @@ class OpenAIRealtimeModel:
 
     async def _send_wire(self, ws: ClientConnection, command: cmd.ModelCommand) -> None:
         if isinstance(command, cmd.UpdateSession):
-            await ws.send(self._sessions.json(command.config))
+            await ws.send(_SESSION_UPDATES.json(command.config))
         else:
             await ws.send(encode_command_json(command))
 
