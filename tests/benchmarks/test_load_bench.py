@@ -16,7 +16,7 @@ def test_a_short_run_loses_nothing_and_reports_memory_and_latency(tmp_path: Path
     out = tmp_path / "load.json"
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--clients", "5", "--seconds", "5", "--think", "0.5",
-         "--call-s", "1", "2", "--sample-s", "1", "--out", str(out)],
+         "--call-s", "1", "2", "--sample-s", "0.5", "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=120,
