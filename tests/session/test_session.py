@@ -296,3 +296,30 @@ async def test_disconnected_is_reported_once() -> None:
         events = [e async for e in session]
     states = [e.state for e in events if isinstance(e, ev.ConnectionChanged)]
     assert states == [ev.ConnectionState.CONNECTED, ev.ConnectionState.DISCONNECTED]
+
+
+async def test_a_tool_that_answers_at_once_is_answered_before_the_next_model_event() -> None:
+    @function_tool
+    async def lookup(order_id: str) -> dict[str, str]:
+        """Look an order up.
+
+        Args:
+            order_id: The order number.
+        """
+        return {"order_id": order_id, "status": "shipped"}
+
+    agent = Agent(name="desk", instructions="x", tools=[lookup])
+    model = ScriptedRealtimeModel(
+        [
+            on(cmd.CreateResponse, call("lookup", {"order_id": "A1"}, call_id="c1")),
+            on(cmd.CreateResponse, reply("It shipped.")),
+        ]
+    )
+    async with RealtimeSession(agent, model, config=TEXT) as session:
+        await session.send_text("where is A1?")
+        events = await collect_until(
+            session, lambda e: isinstance(e, se.ResponseFinished) and model.done
+        )
+    kinds = [type(e) for e in events if isinstance(e, se.ToolCallFinished | se.ResponseFinished)]
+    assert kinds[:2] == [se.ToolCallFinished, se.ResponseFinished]
+    assert output_of(model, "c1") == {"order_id": "A1", "status": "shipped"}
