@@ -18,6 +18,10 @@ class RealtimeModel(Protocol):
     command, and reads `events` until it ends. Connection changes (including reconnects the
     adapter handles itself) arrive as `ConnectionChanged` events; after a reconnect the session
     re-sends the configuration and replays the history.
+
+    The session reads `events` in one task and applies each event as it arrives; produce
+    events in that task (read the source inside `events`) rather than through a queue filled
+    by another task, which would add a turn of the event loop to every audio chunk.
     """
 
     async def connect(self, config: SessionConfig) -> None:
