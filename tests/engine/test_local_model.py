@@ -152,15 +152,15 @@ async def test_a_spoken_turn_is_transcribed_answered_and_voiced() -> None:
 
 
 async def test_first_sentence_is_voiced_before_the_reply_is_generated() -> None:
-    e = Engine(["hi"], [["Hello there, friend. The", HOLD, " rest comes later."]])
+    e = Engine(["hi"], [["Hello there my friend. The", HOLD, " rest comes later."]])
     await e.start()
     await e.say()
     await e.until(ev.OutputAudioDelta)
-    assert e.tts.spoken == ["Hello there, friend."]
+    assert e.tts.spoken == ["Hello there my friend."]
     e.llm.release()
     events = await e.until(ev.ResponseDone)
-    assert e.tts.spoken == ["Hello there, friend.", "The rest comes later."]
-    assert of(events, ev.OutputItemDone)[0].text == "Hello there, friend. The rest comes later."
+    assert e.tts.spoken == ["Hello there my friend.", "The rest comes later."]
+    assert of(events, ev.OutputItemDone)[0].text == "Hello there my friend. The rest comes later."
     await e.close()
 
 

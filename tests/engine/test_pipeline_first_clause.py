@@ -39,7 +39,7 @@ def test_a_sentence_that_ends_first_is_the_first_piece() -> None:
     ],
 )
 def test_no_clause_cut_without_enough_words(text: str) -> None:
-    assert _stream(text) == [text]
+    assert _stream(text, FirstClauseSplitter(min_words=4, max_words=12)) == [text]
 
 
 def test_min_words_is_configurable() -> None:
@@ -51,7 +51,7 @@ def test_min_words_is_configurable() -> None:
 
 def test_everything_is_kept_in_order() -> None:
     text = "Okay then; let me check your account right now: it shows two charges. Done."
-    pieces = _stream(text, FirstClauseSplitter(max_words=12))
+    pieces = _stream(text, FirstClauseSplitter(min_words=4, max_words=12))
     assert pieces[0] == "Okay then; let me check your account right now:"
     assert " ".join(pieces) == text
 
@@ -59,8 +59,8 @@ def test_everything_is_kept_in_order() -> None:
 def test_a_long_first_sentence_is_cut_after_max_words_at_a_space() -> None:
     text = "What a lovely line from the book that you have just read to me. Yes."
     assert _stream(text) == [
-        "What a lovely line from the book that",
-        "you have just read to me.",
+        "What a lovely line from the",
+        "book that you have just read to me.",
         "Yes.",
     ]
     assert _stream(text, FirstClauseSplitter(max_words=4)) == [

@@ -17,6 +17,7 @@ from tests.web.harness import LiveServer, live_server
 from tests.web.scenarios import DeskCatalog
 from tests.web.test_conversation import WAIT_MS, connect, open_ui, stats, wait_js
 from voxline.engine.local_model import LocalRealtimeModel
+from voxline.engine.options import EngineOptions
 from voxline.scenarios.base import Scenario
 from voxline.testing.engine_fakes import FakeTTS, FakeVAD, ScriptedLLM, ScriptedSTT
 
@@ -37,8 +38,12 @@ def engine_server(tmp_path: Path) -> Iterator[LiveServer]:
     with live_server(tmp_path / "data", DeskCatalog(), scenario="support_desk") as running:
 
         def engine(_scenario: Scenario) -> LocalRealtimeModel:
-            return LocalRealtimeModel(
-                FakeVAD(), ScriptedSTT([HEARD]), ScriptedLLM([ANSWER]), FakeTTS()
+            return LocalRealtimeModel(  # one scripted transcript for the whole recording:
+                FakeVAD(),  # no phrase-by-phrase transcription at its inner pauses
+                ScriptedSTT([HEARD]),
+                ScriptedLLM([ANSWER]),
+                FakeTTS(),
+                options=EngineOptions(settle_at_pauses=False),
             )
 
         running.backend.factory = engine

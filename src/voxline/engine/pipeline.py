@@ -91,7 +91,7 @@ class FirstClauseSplitter:
     `max_words` words (at a space); the rest is cut by sentences.
     """
 
-    def __init__(self, *, min_words: int = 3, max_words: int = 8) -> None:
+    def __init__(self, *, min_words: int = 2, max_words: int = 6) -> None:
         """Create a splitter; a first clause needs `min_words`, a first piece has at most
         `max_words` (a word still being streamed is never cut)."""
         self.min_words = min_words

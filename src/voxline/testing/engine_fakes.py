@@ -106,7 +106,9 @@ class ScriptedSTT(_Failing):
     starts like the previous call's audio (one is a prefix of the other) belongs to the same
     utterance; any other audio starts the next entry of the script. Give consecutive
     utterances different audio (another length or tone). An entry that is an exception is
-    raised for that utterance.
+    raised for that utterance. The engine transcribes a turn phrase by phrase once the
+    speaker goes on after a pause (`EngineOptions.settle_at_pauses`): each phrase after the
+    first is new audio, so script one entry per phrase, or turn that option off.
 
     Args:
         transcripts: One entry per utterance.

@@ -410,9 +410,13 @@ class LlamaCppLLM:
         cached = self._ensure_prefix(prompt.prefix, prefix_tokens)
         if turn.prefill_s == 0.0:
             turn.prefix_cached, turn.prefill_s = cached, time.perf_counter() - began
-        turn.prompt_tokens = self._eval_from_common(prefix_tokens + rest)
         labels = [self._label(None)] + [self._label(t) for t in allowed]
-        label = self._walk(labels)
+        if len(labels) == 1:  # nothing to choose: the label joins the prompt's batch
+            label = labels[0]
+            turn.prompt_tokens = self._eval_from_common(prefix_tokens + rest + label.tokens)
+        else:
+            turn.prompt_tokens = self._eval_from_common(prefix_tokens + rest)
+            label = self._walk(labels)
         turn.action = label.name
         turn.decision_s = time.perf_counter() - turn.start
         return label
