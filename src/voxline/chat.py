@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from voxline.core import session_events as se
 from voxline.core.config import SessionConfig
@@ -13,6 +15,9 @@ from voxline.models.base import RealtimeModel
 from voxline.scenarios.base import Scenario
 from voxline.session.describe import describe
 from voxline.session.session import RealtimeSession
+
+if TYPE_CHECKING:
+    from voxline.engine.ports import LLM
 
 TEXT_ONLY = SessionConfig(instructions="", modalities=("text",), turn_detection=None)
 
@@ -91,3 +96,32 @@ def chat_main(scenario: Scenario, model: RealtimeModel) -> None:
             prompt=show_prompt if interactive else None,
         )
     )
+
+
+def prepared_engine(
+    scenario: Scenario,
+    *,
+    progress: Callable[[str], None],
+    llm_factory: Callable[[str | None], LLM] | None = None,
+) -> RealtimeModel:
+    """The offline engine for a typed chat with `scenario`, its agents prepared up front.
+
+    Loads the language model only (a typed chat needs no audio parts), then prefills every
+    agent's prompt (or restores it from disk), telling `progress` what happens, so neither
+    the first message nor a handoff waits for it.
+
+    Raises:
+        ModelFileError: the language model is not installed (the message says how).
+        ConfigurationError: llama-cpp-python is not installed.
+    """
+    from voxline.engine.parts import load_engine_parts
+
+    parts = load_engine_parts(text_only=True, progress=progress, llm_factory=llm_factory)
+    configs = scenario.agent_configs()
+    for n, (name, config) in enumerate(configs, start=1):
+        began = time.perf_counter()
+        tools = () if config.tool_choice == "none" else config.tools
+        parts.llm.prepare(config.instructions, tools)
+        spent = time.perf_counter() - began
+        progress(f"prepared agent {name} ({n}/{len(configs)}, {spent:.1f} s)")
+    return parts.new_model()

@@ -58,14 +58,20 @@ def chat(
     Reads one message per line and ends cleanly at the end of input, so it can be piped:
     `echo "where is my order?" | voxline chat`.
     """
-    from voxline.backends import create_model
-    from voxline.chat import chat_main
+    from voxline.backends import check_backend, create_model
+    from voxline.chat import chat_main, prepared_engine
     from voxline.errors import ConfigurationError
     from voxline.scenarios import load
 
+    def progress(line: str) -> None:
+        typer.echo(line, err=True)  # stdout stays the conversation (it may be piped)
+
     try:
         chosen = load(scenario, data_dir=data_dir)
-        model = create_model(backend, text_only=True)
+        if check_backend(backend) == "local":
+            model = prepared_engine(chosen, progress=progress)
+        else:
+            model = create_model(backend, text_only=True)
     except ConfigurationError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -56,3 +56,23 @@ def test_chat_lines_show_only_what_a_person_needs() -> None:
     assert chat_line(se.HistoryItemAdded(msg)) is None
     assert chat_line(se.TranscriptDelta("a", Role.ASSISTANT, "h")) is None
     assert chat_line(se.GuardrailTripped("a", "p", "C", "r")) == "  ! guard   p tripped: C: r"
+
+
+async def test_the_offline_chat_prepares_every_agent_before_the_first_message(
+    tmp_path: Path,
+) -> None:
+    from voxline.chat import prepared_engine
+    from voxline.engine.local_model import LocalRealtimeModel
+    from voxline.testing.engine_fakes import ScriptedLLM
+
+    scenario = load("simple_handoff", data_dir=tmp_path)
+    llm = ScriptedLLM(["Hello! What should the haiku be about?"])
+    said: list[str] = []
+    model = prepared_engine(scenario, progress=said.append, llm_factory=lambda _path: llm)
+    assert isinstance(model, LocalRealtimeModel)
+    assert [i for i, _ in llm.prepared] == [c.instructions for _, c in scenario.agent_configs()]
+    assert said[-2].startswith("prepared agent greeter (1/2")
+    assert said[-1].startswith("prepared agent haiku_writer (2/2")
+    out: list[str] = []
+    await run_chat(scenario, model, lines("hi"), out.append)
+    assert any("What should the haiku be about?" in line for line in out)
