@@ -187,3 +187,11 @@ def test_a_new_process_restores_prepared_agents_from_disk(tmp_path: Path) -> Non
         assert second.last_stats.prefix_cached  # from the file, not a new prefill
     finally:
         second.close()
+
+
+def test_a_complete_prime_leaves_almost_nothing_for_the_turn(llm: LlamaCppLLM) -> None:
+    said = "Can you tell me what my options are for a faster plan?"
+    assert llm.prime(SUPPORT, [ChatMessage("user", said)], [], complete=True) > 0
+    list(llm.generate(SUPPORT, [ChatMessage("user", said)], [], max_tokens=1))
+    assert llm.last_stats is not None
+    assert llm.last_stats.prompt_tokens <= 4  # the reply label (and one token for logits)

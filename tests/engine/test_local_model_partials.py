@@ -208,3 +208,18 @@ async def test_settling_at_pauses_can_be_turned_off() -> None:
     assert of(events, ev.InputTranscriptCompleted)[0].transcript.startswith("one two three")
     assert max(e.stt.calls) > 2 * 16_000
     await e.close()
+
+
+async def test_a_pause_primes_the_whole_prompt_and_the_turn_ending_there_keeps_it() -> None:
+    e = Engine(["please book a table for two"], ["Done."], ms_per_word=250)
+    await e.start()
+    for part in chunks(silence(100) + speech(1500) + silence(200)):
+        await e.send(cmd.SendAudio(part))
+    await eventually(lambda: e.llm.primed_complete)  # the pause's words, ready to answer
+    assert e.llm.primed_complete == ["please book a table for two"]
+    for part in chunks(silence(300)):
+        await e.send(cmd.SendAudio(part))
+    events = await e.until(ev.ResponseDone)
+    assert of(events, ev.InputTranscriptCompleted)[0].transcript == "please book a table for two"
+    assert e.llm.calls[-1].messages[-1].content == "please book a table for two"
+    await e.close()

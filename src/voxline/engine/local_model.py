@@ -120,6 +120,7 @@ class LocalRealtimeModel:
         self._prepared: tuple[str, tuple[str, ...]] | None = None
         self._llm_jobs = 0
         self._priming: threading.Event | None = None  # set it to stop the running prime
+        self._priming_complete = False
         self._vad_failing = False
         self._speech_end_at: float | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -271,7 +272,7 @@ class LocalRealtimeModel:
                     if self._user_item is not None:
                         self._start_stt(self._user_item, segment, at_pause=True)
                 case SpeechEnded(end_ms=end_ms, audio=segment):
-                    self._stop_priming()
+                    self._stop_priming(keep_complete=True)
                     item = self._user_item or self._ids("item")
                     self._user_item = None
                     self._emit(ev.SpeechStopped(item, end_ms))
@@ -462,14 +463,20 @@ class LocalRealtimeModel:
             self._emit(ev.InputTranscriptDelta(item_id, delta))
         if self._turns.voiced:
             self._prime(text)
+        elif (
+            self._stt_job is not None and self._stt_job.future is future and self._stt_job.at_pause
+        ):
+            self._prime(text, complete=True)  # the turn may end in this pause
 
     # ----------------------------------------------------------------- priming
 
-    def _prime(self, words: str) -> None:
-        """While the user speaks, let the LLM evaluate the prompt up to their words so far.
+    def _prime(self, words: str, *, complete: bool = False) -> None:
+        """While the user speaks, let the LLM evaluate the prompt up to their words so far;
+        in a pause (`complete`), up to where the answer starts.
 
-        Only when the LLM can (`PrimingLLM`) and this model is not answering; a new pause,
-        the end of the turn or a response stops it within a few tokens.
+        Only when the LLM can (`PrimingLLM`) and this model is not answering. A new pause
+        stops it within a few tokens, as do the end of the turn and a response unless it is
+        `complete` (the response then starts from what it evaluated).
         """
         llm, config = self.llm, self._config
         if not self.options.prime or not isinstance(llm, PrimingLLM) or config is None:
@@ -479,12 +486,17 @@ class LocalRealtimeModel:
         messages = (*self._dialogue.messages(), ChatMessage("user", words))
         tools = () if config.tool_choice == "none" else config.tools
         stop = self._priming = threading.Event()
+        self._priming_complete = complete
 
         def work() -> None:
             with component_lock(llm):
                 if not stop.is_set():
                     self.stats.primed_tokens += llm.prime(
-                        config.instructions, messages, tools, should_stop=stop.is_set
+                        config.instructions,
+                        messages,
+                        tools,
+                        complete=complete,
+                        should_stop=stop.is_set,
                     )
 
         async def run() -> None:
@@ -498,8 +510,8 @@ class LocalRealtimeModel:
 
         self._spawn(run())
 
-    def _stop_priming(self) -> None:
-        if self._priming is not None:
+    def _stop_priming(self, *, keep_complete: bool = False) -> None:
+        if self._priming is not None and not (keep_complete and self._priming_complete):
             self._priming.set()
             self._priming = None
 
@@ -518,7 +530,7 @@ class LocalRealtimeModel:
                 )
             )
             return
-        self._stop_priming()
+        self._stop_priming(keep_complete=True)
         run = ResponseRun(
             self._ids("resp"),
             llm=self.llm,

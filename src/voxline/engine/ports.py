@@ -123,8 +123,9 @@ class PrimingLLM(Protocol):
     """An LLM that can evaluate a turn's prompt while the user is still speaking (optional).
 
     The engine calls `prime` with the conversation and the user's words so far whenever a
-    partial transcript arrives and the model is idle, so that at the end of the turn only
-    the last words are left to evaluate.
+    partial transcript arrives and the model is idle, and with `complete=True` when the
+    user has paused (the turn may end there), so that at the end of the turn little or
+    nothing is left to evaluate.
     """
 
     def prime(
@@ -133,7 +134,9 @@ class PrimingLLM(Protocol):
         messages: Sequence[ChatMessage],
         tools: Sequence[ToolSpec],
         *,
+        complete: bool = False,
         should_stop: Callable[[], bool] | None = None,
     ) -> int:
-        """Evaluate the prompt up to the user's words so far; returns the tokens evaluated."""
+        """Evaluate the prompt up to the user's words so far (`complete`: up to where the
+        answer starts, the words being likely final); returns the tokens evaluated."""
         ...

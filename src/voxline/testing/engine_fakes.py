@@ -223,6 +223,7 @@ class ScriptedLLM(_Failing):
         calls: What every `generate` call was given.
         prepared: The (instructions, tool names) of every `prepare` call.
         primed: The user's words so far of every `prime` call.
+        primed_complete: The same, for calls made at a pause (`complete=True`).
         stopped: How many turns ended early because `should_stop` said so.
     """
 
@@ -231,6 +232,7 @@ class ScriptedLLM(_Failing):
         self.calls: list[LLMCall] = []
         self.prepared: list[tuple[str, tuple[str, ...]]] = []
         self.primed: list[str] = []
+        self.primed_complete: list[str] = []
         self.stopped = 0
         self._turns = list(turns)
         self._release = threading.Event()
@@ -255,11 +257,13 @@ class ScriptedLLM(_Failing):
         messages: Sequence[ChatMessage],
         tools: Sequence[ToolSpec],
         *,
+        complete: bool = False,
         should_stop: Callable[[], bool] | None = None,
     ) -> int:
         """Record the user's words so far (the last message); nothing is evaluated."""
         self._maybe_fail()
-        self.primed.append(messages[-1].content if messages else "")
+        words = messages[-1].content if messages else ""
+        (self.primed_complete if complete else self.primed).append(words)
         return 0
 
     def generate(

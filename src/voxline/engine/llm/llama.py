@@ -240,25 +240,32 @@ class LlamaCppLLM:
         messages: Sequence[ChatMessage],
         tools: Sequence[ToolSpec],
         *,
+        complete: bool = False,
         should_stop: Callable[[], bool] | None = None,
     ) -> int:
         """Evaluate the prompt for `messages` ahead of the turn, while the user still speaks.
 
-        `messages` ends with the user's words so far (a partial transcript). The prompt up
-        to that message's last word is put in the context, a few tokens at a time, stopping
-        early when `should_stop` says so; the turn's `generate` then evaluates only what
-        differs. Nothing is generated. Returns the tokens evaluated.
+        `messages` ends with the user's words so far (a partial transcript): the prompt up
+        to that message's last word is put in the context (the last word may still grow).
+        With `complete`, the words are likely final (the user paused): the whole prompt, up
+        to where the answer starts, is evaluated. A few tokens at a time, stopping early when
+        `should_stop` says so; the turn's `generate` then evaluates only what differs.
+        Nothing is generated. Returns the tokens evaluated.
         """
         stop = should_stop or (lambda: False)
         if not messages or messages[-1].role != "user":
             return 0
-        last = messages[-1]
-        head = last.content.rsplit(" ", 1)[0] if " " in last.content.strip() else ""
-        if not head.strip():
-            return 0
-        opened = (*messages[:-1], ChatMessage("user", head))
-        prompt = build_prompt(instructions, tools, opened)
-        conversation = prompt.conversation.removesuffix(f"{IM_END}\n")
+        if complete:
+            prompt = build_prompt(instructions, tools, messages)
+            conversation = prompt.conversation + prompt.generation
+        else:
+            last = messages[-1]
+            head = last.content.rsplit(" ", 1)[0] if " " in last.content.strip() else ""
+            if not head.strip():
+                return 0
+            opened = (*messages[:-1], ChatMessage("user", head))
+            prompt = build_prompt(instructions, tools, opened)
+            conversation = prompt.conversation.removesuffix(f"{IM_END}\n")
         with self._lock:
             prefix_tokens = self._tokens(prompt.prefix)
             rest = self._tokens(conversation)
