@@ -146,7 +146,7 @@ def decode_event(raw: str | bytes | Mapping[str, Any]) -> ev.ModelEvent | None:
     pydantic models built); everything else is validated against the openai models.
     """
     data: Any = raw
-    if not isinstance(raw, Mapping):
+    if type(raw) is str or not isinstance(raw, Mapping):  # text frames first: the common case
         try:
             data = json.loads(raw)
         except ValueError:
