@@ -12,6 +12,7 @@ from voxline.core import commands as cmd
 from voxline.core import events as ev
 from voxline.core.ids import CountingIds
 from voxline.engine.local_model import LocalRealtimeModel
+from voxline.engine.options import EngineOptions
 from voxline.engine.ports import Audio
 from voxline.testing import ManualClock
 from voxline.testing.engine_fakes import ScriptedLLM, ScriptedSTT
@@ -62,11 +63,15 @@ class TimedSTT(ScriptedSTT):
         return super().transcribe(audio)
 
 
-def timed_engine(rtf: float) -> Engine:
+def timed_engine(rtf: float, options: EngineOptions | None = None) -> Engine:
     e = Engine(turns=["Ok."])
     clock = ManualClock()
-    e.stt = TimedSTT(clock, rtf, [" ".join(f"w{i}" for i in range(40))])
-    e.model = LocalRealtimeModel(e.vad, e.stt, e.llm, e.tts, clock=clock, ids=CountingIds())
+    e.stt = TimedSTT(
+        clock, rtf, [" ".join(f"w{i}" for i in range(40)), " ".join(f"x{i}" for i in range(40))]
+    )
+    e.model = LocalRealtimeModel(
+        e.vad, e.stt, e.llm, e.tts, clock=clock, ids=CountingIds(), options=options
+    )
     e._events = e.model.events().__aiter__()
     return e
 
@@ -87,7 +92,7 @@ async def test_partials_run_every_interval_when_stt_is_fast() -> None:
 
 
 async def test_partials_that_would_delay_the_final_transcript_are_skipped() -> None:
-    e = timed_engine(1.0)  # as slow as speech itself: a partial costs as long as the turn
+    e = timed_engine(1.0, EngineOptions(settle_at_pauses=False))  # no rolling pieces
     await e.start()
     for part in chunks(silence(100) + speech(900)):
         await e.send(cmd.SendAudio(part))
@@ -98,6 +103,23 @@ async def test_partials_that_would_delay_the_final_transcript_are_skipped() -> N
     assert e.model.stats.stt_rtf == pytest.approx(1.0)
     # no partial while speaking after that; the pause is still transcribed and reused
     assert (e.model.stats.partials, e.model.stats.reused_finals) == (2, 1)
+    await e.close()
+
+
+async def test_a_long_stretch_without_a_pause_is_settled_piece_by_piece() -> None:
+    e = timed_engine(1.0)  # too slow to re-read the growing turn while it is spoken
+    await e.start()
+    for part in chunks(silence(100) + speech(900)):
+        await e.send(cmd.SendAudio(part))
+    await e.until(ev.InputTranscriptDelta)  # the first partial measured the STT's speed
+    for part in chunks(speech(3000) + silence(500)):  # the pause waits for the settled piece
+        await e.send(cmd.SendAudio(part))
+    events = await e.until(ev.ResponseDone)
+    final = of(events, ev.InputTranscriptCompleted)[0].transcript
+    # the first piece was settled at a quiet moment; the rest was read on its own
+    assert final.startswith("w0 w1")
+    assert " x0 " in f" {final} "
+    assert e.stt.calls[-1] < 3.5 * 16_000  # the end re-read not the whole 4 s turn
     await e.close()
 
 

@@ -40,3 +40,8 @@ def test_wer_refuses_mismatched_or_empty_input() -> None:
         word_error_rate(["a"], [])
     with pytest.raises(ConfigurationError):
         word_error_rate(["..."], ["a"])
+
+
+def test_a_digit_and_its_word_are_the_same_word() -> None:
+    assert word_error_rate(["leaves at seven"], ["leaves at 7"]) == 0.0
+    assert word_error_rate(["oh no"], ["0 no"]) > 0.0  # "oh" stays a word

@@ -71,7 +71,7 @@ def test_piper_missing_voice_is_a_model_file_error(tmp_path: Path) -> None:
 def test_espeak_is_intelligible(espeak: EspeakTTS, stt: MoonshineSTT) -> None:
     assert espeak.sample_rate == 22_050
     heard = set(normalize_words(hear(espeak, stt, SENTENCE)))
-    assert {"flight", "boston", "seven", "arrive"} <= heard
+    assert {"flight", "boston", "7", "arrive"} <= heard  # "seven" normalizes to "7"
 
 
 def test_espeak_uses_stdin_so_text_is_never_an_option(espeak: EspeakTTS) -> None:

@@ -114,6 +114,7 @@ class LocalRealtimeModel:
         self._partial_at = 0
         self._stt_job: _SttJob | None = None
         self._head: _Head | None = None
+        self._settling: asyncio.Future[str] | None = None  # a job that will move the head
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._response: ResponseRun | None = None
         self._response_task: asyncio.Task[None] | None = None
@@ -363,7 +364,7 @@ class LocalRealtimeModel:
                 text = None
         try:
             if text is None:
-                text = await self._transcribe_turn(item_id, audio)
+                text = await self._transcribe_turn(item_id, audio, self._settling)
         except Exception as exc:
             log.exception("STT failed")
             self._emit(ev.ModelError(f"speech recognition failed: {exc}", code="stt_failed"))
@@ -376,9 +377,15 @@ class LocalRealtimeModel:
         if respond and text and not self._responding():
             self._create_response(cmd.CreateResponse())
 
-    async def _transcribe_turn(self, item_id: str, audio: Audio) -> str:
+    async def _transcribe_turn(
+        self, item_id: str, audio: Audio, settling: asyncio.Future[str] | None = None
+    ) -> str:
         """The words of the turn `item_id` so far: its settled head, if any, plus a
-        transcript of the audio after it (all of `audio` without a head)."""
+        transcript of the audio after it (all of `audio` without a head). `settling` is a
+        job that will move the head, waited for first."""
+        if settling is not None and not settling.done():
+            # the STT lane is serial anyway: wait for the head it brings, then read less
+            await asyncio.wait([settling])
         head = self._head
         if head is None or head.item_id != item_id or not 0 < head.samples < audio.size:
             return await self._transcribe(audio)
@@ -427,26 +434,56 @@ class LocalRealtimeModel:
         busy = self._stt_job is not None and not self._stt_job.future.done()
         if not self.options.partials or (busy and not at_pause):
             return
+        if self._llm_jobs or self._responding():
+            return
         rtf = self.stats.stt_rtf
         reads = self._tail_samples(item_id, audio.size)
         cost_ms = 0.0 if rtf is None else rtf * reads * 1000 / self.vad.sample_rate
         if not at_pause and cost_ms > self.options.partial_budget_ms:
-            return  # it could still be running when the turn ends, delaying the final one
-        if self._llm_jobs or self._responding():
+            # it could still be running when the turn ends, delaying the final one; a long
+            # stretch without a pause is settled piece by piece instead
+            cut = self._quiet_cut(item_id, audio) if self.options.settle_at_pauses else None
+            if cut is not None:
+                self._partial_at = audio.size
+                self._run_stt(item_id, audio[:cut], at_pause=False, settle=True)
             return
         self._partial_at = audio.size
+        self._run_stt(
+            item_id, audio, at_pause=at_pause, settle=at_pause and self.options.settle_at_pauses
+        )
+
+    def _run_stt(self, item_id: str, audio: Audio, *, at_pause: bool, settle: bool) -> None:
         self.stats.partials += 1
-        future = asyncio.ensure_future(self._transcribe_turn(item_id, audio))
+        future = asyncio.ensure_future(self._transcribe_turn(item_id, audio, self._settling))
         self._tasks.add(future)
         future.add_done_callback(self._tasks.discard)
         self._stt_job = _SttJob(item_id, audio.size, future, at_pause)
-        if at_pause and self.options.settle_at_pauses:
+        if settle:
+            self._settling = future
             future.add_done_callback(lambda f: self._settle(item_id, audio.size, f))
         future.add_done_callback(lambda f: self._on_partial(item_id, f))
 
+    def _quiet_cut(self, item_id: str, audio: Audio) -> int | None:
+        """Where to settle a long stretch of speech with no pause: the quietest 20 ms
+        between 1 s after the settled head and 0.6 s before the end (the last words may
+        still change), at most 4 s after the head; None when the stretch is too short."""
+        rate = self.vad.sample_rate
+        head = self._head
+        start = head.samples if head is not None and head.item_id == item_id else 0
+        low = start + rate
+        high = min(audio.size - rate * 6 // 10, start + 4 * rate)
+        window = rate // 50
+        count = (high - low) // window
+        if count < 5:
+            return None
+        frames = audio[low : low + count * window].reshape(count, window)
+        quietest = int(np.argmin((frames.astype(np.float64) ** 2).mean(axis=1)))
+        return low + quietest * window + window // 2
+
     def _settle(self, item_id: str, samples: int, future: asyncio.Future[str]) -> None:
-        """A pause was transcribed: if the speaker went on, its words are the turn's head."""
-        if future.cancelled() or future.exception() is not None or item_id != self._user_item:
+        """A pause (or a quiet moment of a long stretch) was transcribed: its words are the
+        turn's head, so later transcripts of the turn read only the audio after it."""
+        if future.cancelled() or future.exception() is not None:
             return
         text = future.result().strip()
         head = self._head

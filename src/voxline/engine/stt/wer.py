@@ -7,15 +7,24 @@ from collections.abc import Sequence
 from typing import Final
 
 from voxline.errors import ConfigurationError
+from voxline.spoken import DIGIT_WORDS
 
 __all__ = ["normalize_words", "word_error_rate", "word_errors"]
 
-_SPOKEN: Final = {"mr": "mister", "mrs": "missus", "dr": "doctor", "st": "saint"}
+_SPOKEN: Final = {
+    "mr": "mister",
+    "mrs": "missus",
+    "dr": "doctor",
+    "st": "saint",
+    # a digit and its word are the same word ("7" and "seven"); "oh" and "o" stay words
+    **{word: digit for word, digit in DIGIT_WORDS.items() if word not in ("oh", "o")},
+}
 _NOT_A_WORD: Final = re.compile(r"[^a-z0-9']+")
 
 
 def normalize_words(text: str) -> list[str]:
-    """Lower-case words without punctuation; hyphens split words; `Mr.` reads as `mister`."""
+    """Lower-case words without punctuation; hyphens split words; `Mr.` reads as `mister`;
+    digit words are digits (`seven` reads as `7`)."""
     words = _NOT_A_WORD.sub(" ", text.lower().replace("-", " ")).split()
     return [_SPOKEN.get(word, word) for word in (w.strip("'") for w in words) if word]
 
