@@ -139,6 +139,9 @@ class RealtimeSession:
         finally:
             if self._reader is not None:
                 await asyncio.gather(self._reader, return_exceptions=True)
+                # the cancelled task's traceback holds the reader's frame, which holds this
+                # session: keeping the task would keep the whole call until a full collection
+                self._reader = None
             self._events.put_nowait(_CLOSED)
             self._changed.set()
 
