@@ -42,7 +42,7 @@ from voxline.core.items import (
     TriggerRecord,
 )
 from voxline.core.options import ConversationOptions
-from voxline.core.playback import AudioTrack
+from voxline.core.playback import Playback
 from voxline.core.replay import replay_commands
 from voxline.core.state import ResponseMove, ResponsePhase, transition
 from voxline.core.triggers import Trigger, TriggerAction
@@ -80,7 +80,10 @@ class Conversation:
         self._phase = ResponsePhase.IDLE
         self._response_id: str | None = None
         self._item_response: dict[str, str] = {}
-        self._tracks: dict[str, AudioTrack] = {}
+        self._response_items: dict[str, list[str]] = {}
+        """Assistant items by response id, so finishing a response never walks the history."""
+        self._playback = Playback(self._opts.base_config.output_format.bytes_per_ms)
+        self._configs: dict[str, SessionConfig] = {}
         self._checked: dict[str, int] = {}
         self._pending_calls: dict[str, tuple[str, float]] = {}
         self._followup: cmd.CreateResponse | None = None
@@ -139,9 +142,18 @@ class Conversation:
     def session_config(self) -> SessionConfig:
         """The model configuration for the active agent."""
         agent = self.agent
+        if not isinstance(agent.instructions, str):
+            return self._config(agent, agent.resolve_instructions(self.context()))
+        # static instructions: the configuration never changes, so build it once per agent
+        config = self._configs.get(agent.name)
+        if config is None:
+            config = self._configs[agent.name] = self._config(agent, agent.instructions)
+        return config
+
+    def _config(self, agent: Agent, instructions: str) -> SessionConfig:
         return replace(
             self._opts.base_config,
-            instructions=agent.resolve_instructions(self.context()),
+            instructions=instructions,
             voice=agent.voice or self._opts.base_config.voice,
             tools=self._graph.tool_specs(agent.name),
         )
@@ -162,7 +174,22 @@ class Conversation:
         self._out.extend(outputs)
 
     def _dispatch(self, item: Input) -> None:  # noqa: C901 - one flat match, one line per case
-        match item:
+        match item:  # the response's events first: they are most of the traffic
+            case ev.OutputAudioDelta():
+                self._on_audio_delta(item)
+            case ev.OutputTextDelta():
+                self._on_text_delta(item)
+            case ev.ResponseStarted(response_id=rid):
+                self._move(ResponseMove.START)
+                self._response_id = rid
+            case ev.OutputItemAdded(response_id=rid, item_id=item_id):
+                self._assistant_item(rid, item_id)
+            case ev.OutputItemDone():
+                self._on_item_done(item)
+            case ev.ResponseDone():
+                self._on_response_done(item)
+            case ev.FunctionCallRequested():
+                self._on_function_call(item)
             case inp.UserText(text=text):
                 self._on_user_text(text)
             case inp.UserAudio(audio=audio):
@@ -178,9 +205,7 @@ class Conversation:
             case inp.FireTrigger(name=name):
                 self._on_manual_trigger(name)
             case inp.PlaybackProgress(item_id=item_id, played_ms=played):
-                track = self._tracks.get(item_id)
-                if track is not None:
-                    track.reported_ms = max(played, track.reported_ms or 0)
+                self._playback.report(item_id, played)
             case inp.ToolResult():
                 self._on_tool_result(item)
             case inp.GuardrailVerdict():
@@ -195,26 +220,11 @@ class Conversation:
             case ev.AudioCommitted(item_id=item_id):
                 self._user_audio_item(item_id)
             case ev.InputTranscriptDelta(item_id=item_id, delta=delta):
-                msg = self._user_audio_item(item_id)
-                self._history.replace(replace(msg, text=msg.text + delta, updated_at=self._now()))
+                self._user_audio_item(item_id)
+                self._history.append_text(item_id, delta, self._now())
                 self._emit(se.TranscriptDelta(item_id, Role.USER, delta))
             case ev.InputTranscriptCompleted(item_id=item_id, transcript=transcript):
                 self._on_transcript(item_id, transcript)
-            case ev.ResponseStarted(response_id=rid):
-                self._move(ResponseMove.START)
-                self._response_id = rid
-            case ev.OutputItemAdded(response_id=rid, item_id=item_id):
-                self._assistant_item(rid, item_id)
-            case ev.OutputTextDelta():
-                self._on_text_delta(item)
-            case ev.OutputAudioDelta():
-                self._on_audio_delta(item)
-            case ev.OutputItemDone():
-                self._on_item_done(item)
-            case ev.FunctionCallRequested():
-                self._on_function_call(item)
-            case ev.ResponseDone():
-                self._on_response_done(item)
             case ev.ModelError():
                 self._on_model_error(item)
             case _:
@@ -238,6 +248,11 @@ class Conversation:
     def _update(self, item: Any) -> None:
         self._history.replace(item)
         self._emit(se.HistoryItemUpdated(item))
+
+    def _update_message(self, item_id: str, **changes: Any) -> Message:
+        msg = self._history.update(item_id, **changes)
+        self._emit(se.HistoryItemUpdated(msg))
+        return msg
 
     def _request_response(self, request: cmd.CreateResponse) -> None:
         """Create a response now if the model is free, else as soon as it is."""
@@ -270,20 +285,18 @@ class Conversation:
         if not self._check_triggers(text) and self._opts.auto_respond:
             self._request_response(cmd.CreateResponse())
 
-    def _user_audio_item(self, item_id: str) -> Message:
-        msg = self._history.message(item_id)
-        if msg is None:
+    def _user_audio_item(self, item_id: str) -> None:
+        if not self._history.has_message(item_id):
             now = self._now()
             msg = Message(
                 item_id, Role.USER, "", now, now, status=ItemStatus.IN_PROGRESS, from_audio=True
             )
             self._add(msg)
-        return msg
 
     def _on_transcript(self, item_id: str, transcript: str) -> None:
-        msg = self._user_audio_item(item_id)
-        self._update(
-            replace(msg, text=transcript, status=ItemStatus.COMPLETED, updated_at=self._now())
+        self._user_audio_item(item_id)
+        self._update_message(
+            item_id, text=transcript, status=ItemStatus.COMPLETED, updated_at=self._now()
         )
         self._new_user_turn()
         self._check_triggers(transcript)
@@ -342,22 +355,16 @@ class Conversation:
         if cancel and active and self._cancelled != self._response_id:
             self._cancelled = self._response_id
             self._emit(cmd.CancelResponse(self._response_id))
-        for item_id, track in self._tracks.items():
-            if track.still_playing(now):
-                played = track.played_ms(now)
-                track.cut = True
-                self._emit(cmd.TruncateItem(item_id, played))
-                self._emit(se.AudioInterrupted(item_id, played))
-                msg = self._message(item_id)
-                self._update(
-                    replace(
-                        msg, status=ItemStatus.INCOMPLETE, played_ms=played, updated_at=self._now()
-                    )
-                )
-        if self._phase is ResponsePhase.ACTIVE:
-            for item_id, rid in self._item_response.items():
-                track = self._tracks.setdefault(item_id, AudioTrack())
-                if rid == self._response_id and not track.cut:
+        for item_id, played in self._playback.cut_playing(now):
+            self._emit(cmd.TruncateItem(item_id, played))
+            self._emit(se.AudioInterrupted(item_id, played))
+            self._update_message(
+                item_id, status=ItemStatus.INCOMPLETE, played_ms=played, updated_at=self._now()
+            )
+        if active:
+            for item_id in self._response_items.get(self._response_id or "", ()):
+                track = self._playback.track(item_id)
+                if not track.cut:
                     track.cut = True
                     msg = self._message(item_id)
                     if msg.status is ItemStatus.IN_PROGRESS:
@@ -365,9 +372,8 @@ class Conversation:
 
     # ----------------------------------------------------------------- model output
 
-    def _assistant_item(self, rid: str, item_id: str) -> Message:
-        msg = self._history.message(item_id)
-        if msg is None:
+    def _assistant_item(self, rid: str, item_id: str) -> None:
+        if not self._history.has_message(item_id):
             now = self._now()
             msg = Message(
                 item_id,
@@ -380,8 +386,11 @@ class Conversation:
                 from_audio="audio" in self._opts.base_config.modalities,
             )
             self._item_response[item_id] = rid
+            items = self._response_items.get(rid)
+            if items is None:
+                items = self._response_items[rid] = []
+            items.append(item_id)
             self._add(msg)
-        return msg
 
     def _message(self, item_id: str) -> Message:
         """A message the core itself created (assistant items always exist before use)."""
@@ -389,20 +398,16 @@ class Conversation:
         assert msg is not None, f"no message {item_id}"
         return msg
 
-    def _is_cut(self, item_id: str) -> bool:
-        track = self._tracks.get(item_id)
-        return track is not None and track.cut
-
     def _on_text_delta(self, event: ev.OutputTextDelta) -> None:
-        msg = self._assistant_item(event.response_id, event.item_id)
-        if self._is_cut(event.item_id):
+        item_id = event.item_id
+        self._assistant_item(event.response_id, item_id)
+        if self._playback.is_cut(item_id):
             return
-        msg = replace(msg, text=msg.text + event.delta, updated_at=self._now())
-        self._history.replace(msg)
-        self._emit(se.TranscriptDelta(msg.id, Role.ASSISTANT, event.delta))
-        checked = self._checked.get(msg.id, 0)
-        if len(msg.text) - checked >= self._opts.guardrail_debounce_chars:
-            self._check_guardrails(msg)
+        length = self._history.append_text(item_id, event.delta, self._now())
+        self._emit(se.TranscriptDelta(item_id, Role.ASSISTANT, event.delta))
+        checked = self._checked.get(item_id, 0)
+        if length - checked >= self._opts.guardrail_debounce_chars:
+            self._check_guardrails(self._message(item_id))
 
     def _check_guardrails(self, msg: Message) -> None:
         agent = self._graph.agents.get(msg.agent or self._agent)
@@ -413,22 +418,21 @@ class Conversation:
         self._emit(RunGuardrails(msg.id, msg.text, guardrails, self.context()))
 
     def _on_audio_delta(self, event: ev.OutputAudioDelta) -> None:
-        self._assistant_item(event.response_id, event.item_id)
-        track = self._tracks.setdefault(event.item_id, AudioTrack())
-        if track.cut:
-            return
-        ms = len(event.audio) / self._opts.base_config.output_format.bytes_per_ms
-        track.receive(ms, self._clock.now())
-        msg = self._message(event.item_id)
-        self._history.replace(replace(msg, audio_ms=int(track.received_ms)))
-        self._emit(se.AudioReceived(event.item_id, event.audio))
+        item_id = event.item_id
+        self._assistant_item(event.response_id, item_id)
+        audio_ms = self._playback.receive(item_id, len(event.audio), self._clock.now)
+        if audio_ms is not None:
+            self._history.set_audio_ms(item_id, audio_ms)
+            self._emit(se.AudioReceived(item_id, event.audio))
 
     def _on_item_done(self, event: ev.OutputItemDone) -> None:
-        msg = self._assistant_item(event.response_id, event.item_id)
-        if self._is_cut(event.item_id):
+        self._assistant_item(event.response_id, event.item_id)
+        if self._playback.is_cut(event.item_id):
             return
-        msg = replace(msg, text=event.text or msg.text, status=ItemStatus.COMPLETED)
-        self._update(replace(msg, updated_at=self._now()))
+        changes: dict[str, Any] = {"status": ItemStatus.COMPLETED, "updated_at": self._now()}
+        if event.text:
+            changes["text"] = event.text
+        msg = self._update_message(event.item_id, **changes)
         if msg.text.strip():
             self._turn_agents = {self._agent}  # someone answered: handing back is no loop
         if len(msg.text) > self._checked.get(msg.id, 0):
@@ -443,9 +447,9 @@ class Conversation:
             )
         self._move(ResponseMove.FINISH)
         self._response_id = None
-        for item_id, rid in self._item_response.items():
+        for item_id in self._response_items.pop(event.response_id, ()):
             msg = self._message(item_id)
-            if rid == event.response_id and msg.status is ItemStatus.IN_PROGRESS:
+            if msg.status is ItemStatus.IN_PROGRESS:
                 status = (
                     ItemStatus.COMPLETED
                     if event.status is ev.ResponseStatus.COMPLETED
