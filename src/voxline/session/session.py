@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, get_args
 
 from voxline.agents.agent import Agent
 from voxline.agents.graph import AgentGraph
@@ -34,6 +34,8 @@ class _Closed:
 
 
 _CLOSED = _Closed()
+
+_COMMANDS: frozenset[type] = frozenset(get_args(cmd.ModelCommand))
 
 
 class RealtimeSession:
@@ -261,15 +263,17 @@ class RealtimeSession:
         commands: list[cmd.ModelCommand] = []
         started = False
         for output in self._conversation.feed(item):
-            if isinstance(output, RunTool):
+            # one set lookup by exact type (the commands are final dataclasses) instead of
+            # isinstance against the ten-member command union for every audio delta
+            if type(output) in _COMMANDS:
+                commands.append(output)  # type: ignore[arg-type]
+            elif isinstance(output, RunTool):
                 self._spawn(self._tool(output))
                 started = True
             elif isinstance(output, RunGuardrails):
                 self._spawn(self._guardrails(output))
-            elif isinstance(output, cmd.ModelCommand):
-                commands.append(output)
             else:
-                self._events.put_nowait(output)
+                self._events.put_nowait(output)  # type: ignore[arg-type]
         self._changed.set()
         if commands:
             async with self._send_lock:
