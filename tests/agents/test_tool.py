@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 from typing import Literal
 
 import pydantic
@@ -150,3 +151,60 @@ def test_docstring_parsing() -> None:
 def test_arguments_must_be_an_object() -> None:
     with pytest.raises(ToolArgumentsError, match="must be a JSON object, got list"):
         create_ticket.parse_arguments("[1]")
+
+
+def _make_tools(prefix: str) -> FunctionTool:
+    """A tool built as a closure, the way scenarios build theirs on every load."""
+
+    @function_tool
+    def lookup(order_id: str, limit: int = 1) -> str:
+        """Find an order.
+
+        Args:
+            order_id: The order number.
+        """
+        return f"{prefix}{order_id}{limit}"
+
+    return lookup
+
+
+def test_building_a_tool_again_reuses_its_argument_model() -> None:
+    first, second = _make_tools("a"), _make_tools("b")
+    assert first.func is not second.func
+    assert first.args_model is second.args_model
+    assert first.parameters == second.parameters
+    assert first.parameters is not second.parameters  # each tool owns its schema
+    assert first.parse_arguments('{"order_id": "7"}') == {"order_id": "7", "limit": 1}
+
+
+def test_scenario_tools_share_argument_models_across_loads(tmp_path: Path) -> None:
+    from voxline.scenarios.customer_service import build_tools
+    from voxline.scenarios.store import CustomerStore
+
+    one, two = build_tools(CustomerStore(tmp_path)), build_tools(CustomerStore(tmp_path))
+    assert one.keys() == two.keys()
+    for name in one:
+        assert one[name].args_model is two[name].args_model, name
+
+
+def test_defaults_that_compare_equal_keep_their_own_model() -> None:
+    def flag(value: int | bool = 1) -> str:
+        return str(value)
+
+    def other(value: int | bool = True) -> str:
+        return str(value)
+
+    as_int = function_tool(name="flag")(flag)
+    as_bool = function_tool(name="flag")(other)
+    assert as_int.args_model is not as_bool.args_model
+    assert as_int.parse_arguments("{}") == {"value": 1}
+    assert as_bool.parse_arguments("{}")["value"] is True
+
+
+def test_an_unhashable_default_still_builds_a_tool() -> None:
+    def pick(options: list[str] = ["a"]) -> str:  # noqa: B006 - the point of the test
+        return options[0]
+
+    first, second = function_tool(pick), function_tool(pick)
+    assert first.parse_arguments("{}") == {"options": ["a"]}
+    assert first.args_model is not second.args_model

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import inspect
 import json
 import re
@@ -147,6 +149,32 @@ def _is_context(annotation: Any) -> bool:
     return annotation is RunContext or annotation == "RunContext"
 
 
+_ModelSpec = tuple[str, tuple[tuple[str, Any, type, Any, str | None], ...]]
+
+
+def _args_model(spec: _ModelSpec) -> tuple[type[pydantic.BaseModel], dict[str, Any]]:
+    """The pydantic model that validates a tool's arguments, and its JSON Schema."""
+    tool_name, fields = spec
+    definitions: dict[str, Any] = {
+        name: (annotation, pydantic.Field(default, description=doc))
+        for name, annotation, _kind, default, doc in fields
+    }
+    model: type[pydantic.BaseModel] = pydantic.create_model(
+        f"{tool_name}_args",
+        __config__=pydantic.ConfigDict(extra="forbid"),
+        **definitions,
+    )
+    schema = _strip_titles(model.model_json_schema())
+    schema.setdefault("properties", {})
+    return model, schema
+
+
+_cached_args_model = functools.lru_cache(maxsize=1024)(_args_model)
+"""Argument models by tool name and parameters. Scenarios build their tools as closures on
+every load (once per call on the server); building the model (about 2 ms) and keeping one
+class per call (classes sit in reference cycles until a full collection) is paid once."""
+
+
 def _build(
     func: Callable[..., Any],
     name: str | None,
@@ -166,7 +194,7 @@ def _build(
             f"tool {tool_name}: a type hint could not be resolved ({exc}); "
             "import the type at module level"
         ) from None
-    fields: dict[str, Any] = {}
+    fields: list[tuple[str, Any, type, Any, str | None]] = []
     context_param: str | None = None
     for param in inspect.signature(func).parameters.values():
         annotation = hints.get(param.name, Any)
@@ -179,21 +207,17 @@ def _build(
                 "name every parameter"
             )
         default = ... if param.default is inspect.Parameter.empty else param.default
-        fields[param.name] = (
-            annotation,
-            pydantic.Field(default, description=arg_docs.get(param.name)),
-        )
-    model: type[pydantic.BaseModel] = pydantic.create_model(
-        f"{tool_name}_args",
-        __config__=pydantic.ConfigDict(extra="forbid"),
-        **fields,
-    )
-    schema = _strip_titles(model.model_json_schema())
-    schema.setdefault("properties", {})
+        # the default's type is part of the key: 1 == True, but they make different models
+        fields.append((param.name, annotation, type(default), default, arg_docs.get(param.name)))
+    spec = (tool_name, tuple(fields))
+    try:
+        model, schema = _cached_args_model(spec)
+    except TypeError:  # an unhashable default or annotation: build it for this tool alone
+        model, schema = _args_model(spec)
     return FunctionTool(
         name=tool_name,
         description=description or summary or tool_name.replace("_", " "),
-        parameters=schema,
+        parameters=copy.deepcopy(schema),
         func=func,
         args_model=model,
         timeout_s=timeout_s,
