@@ -83,7 +83,7 @@ class FunctionTool:
                 f"arguments for {self.name} do not match its schema: {problems}",
                 tool_name=self.name,
             ) from None
-        return {name: getattr(model, name) for name in type(model).model_fields}
+        return dict(model.__dict__)  # the fields, in order (extra fields are forbidden)
 
     def bind(self, arguments: Mapping[str, Any], context: RunContext) -> dict[str, Any]:
         """Keyword arguments for `func`: the arguments, plus the context if it wants it."""
