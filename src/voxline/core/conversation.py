@@ -174,7 +174,9 @@ class Conversation:
         self._out.extend(outputs)
 
     def _dispatch(self, item: Input) -> None:  # noqa: C901 - one flat match, one line per case
-        match item:  # the response's events first: they are most of the traffic
+        match item:  # microphone audio and the response's events first: most of the traffic
+            case inp.UserAudio(audio=audio):
+                self._emit(cmd.SendAudio(audio))
             case ev.OutputAudioDelta():
                 self._on_audio_delta(item)
             case ev.OutputTextDelta():
@@ -192,8 +194,6 @@ class Conversation:
                 self._on_function_call(item)
             case inp.UserText(text=text):
                 self._on_user_text(text)
-            case inp.UserAudio(audio=audio):
-                self._emit(cmd.SendAudio(audio))
             case inp.CommitUserAudio():
                 self._emit(cmd.CommitAudio())
             case inp.ClearUserAudio():
