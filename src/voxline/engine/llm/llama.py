@@ -274,12 +274,7 @@ class LlamaCppLLM:
                 return 0
             self._ensure_prefix(prompt.prefix, prefix_tokens)
             wanted = prefix_tokens + rest
-            current = self._input()
-            common = 0
-            for a, b in zip(current, wanted, strict=False):
-                if a != b:
-                    break
-                common += 1
+            common = self._common_prefix(wanted)
             self._llm.n_tokens = common
             evaluated = 0
             for start in range(common, len(wanted), PRIME_STEP):
@@ -552,16 +547,19 @@ class LlamaCppLLM:
 
     def _eval_from_common(self, tokens: list[int]) -> int:
         """Evaluate what the context lacks of `tokens` (at least the last one, for logits)."""
-        current = self._input()
-        common = 0
-        for a, b in zip(current, tokens, strict=False):
-            if a != b:
-                break
-            common += 1
-        common = min(common, len(tokens) - 1)
+        common = min(self._common_prefix(tokens), len(tokens) - 1)
         self._llm.n_tokens = common
         self._llm.eval(tokens[common:])
         return len(tokens) - common
+
+    def _common_prefix(self, tokens: list[int]) -> int:
+        """How many leading `tokens` the context already holds."""
+        common = 0
+        for a, b in zip(self._input(), tokens, strict=False):
+            if a != b:
+                break
+            common += 1
+        return common
 
     def _input(self) -> list[int]:
         return [int(t) for t in self._llm.input_ids[: self._llm.n_tokens]]
