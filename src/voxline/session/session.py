@@ -261,6 +261,7 @@ class RealtimeSession:
         # sends wait, in order, behind the FIFO send lock, so a slow uplink never delays
         # the model's events (audio deltas, function calls) from reaching the app.
         commands: list[cmd.ModelCommand] = []
+        events: list[se.SessionEvent] = []
         started = False
         for output in self._conversation.feed(item):
             # one set lookup by exact type (the commands are final dataclasses) instead of
@@ -273,7 +274,11 @@ class RealtimeSession:
             elif isinstance(output, RunGuardrails):
                 self._spawn(self._guardrails(output))
             else:
-                self._events.put_nowait(output)  # type: ignore[arg-type]
+                events.append(output)  # type: ignore[arg-type]
+        # published after the tasks above were started: a tool's first step is then
+        # scheduled before the app's reader wakes up for ToolCallStarted
+        for event in events:
+            self._events.put_nowait(event)
         self._changed.set()
         if commands:
             async with self._send_lock:
