@@ -54,6 +54,10 @@ def test_history_lists_pages_filters_replays_and_deletes(page: Page, tmp_path: P
         page.get_by_role("button", name="Older").click()
         expect(rows).to_have_count(3)
 
+        # the scenario filter suggests the server's scenarios
+        suggested = page.locator("#history-scenarios option")
+        expect(suggested).not_to_have_count(0)
+        assert "voice_coach" in suggested.evaluate_all("options => options.map(o => o.value)")
         page.fill("#history input[name=scenario]", "voice_coach")
         page.get_by_role("button", name="Filter").click()
         expect(rows).to_have_count(1)

@@ -75,11 +75,15 @@ export class HistoryView {
 
   build() {
     const form = el("form", { className: "history-filter" });
-    this.scenario = el("input", { type: "search", placeholder: "scenario", name: "scenario" });
+    // free text (conversations of a scenario no longer offered stay findable), with the
+    // server's scenarios suggested
+    this.scenarioNames = el("datalist", { id: "history-scenarios" });
+    this.scenario = el("input", { type: "search", placeholder: "any scenario", name: "scenario" });
+    this.scenario.setAttribute("list", "history-scenarios");
     this.since = el("input", { type: "date", name: "since", title: "from" });
     this.until = el("input", { type: "date", name: "until", title: "to (inclusive)" });
     form.append(
-      el("label", {}, "Scenario ", this.scenario),
+      el("label", {}, "Scenario ", this.scenario, this.scenarioNames),
       el("label", {}, "From ", this.since),
       el("label", {}, "To ", this.until),
       el("button", { type: "submit" }, "Filter"),
@@ -133,7 +137,22 @@ export class HistoryView {
     return response;
   }
 
+  /** Suggest the scenarios the server offers (once); the filter works without them. */
+  async suggestScenarios() {
+    if (this.scenarioNames.childElementCount) return;
+    try {
+      const listed = await (await this.get("/api/scenarios")).json();
+      for (const entry of listed) {
+        const name = typeof entry === "string" ? entry : entry.name;
+        this.scenarioNames.append(el("option", { value: name }, entry.title || name));
+      }
+    } catch {
+      // no suggestions: the list itself reports problems
+    }
+  }
+
   async load() {
+    this.suggestScenarios();
     try {
       const page = await (await this.get(listUrl(this.filter, this.offset))).json();
       this.total = page.total;
