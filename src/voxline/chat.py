@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -117,11 +116,5 @@ def prepared_engine(
     from voxline.engine.parts import load_engine_parts
 
     parts = load_engine_parts(text_only=True, progress=progress, llm_factory=llm_factory)
-    configs = scenario.agent_configs()
-    for n, (name, config) in enumerate(configs, start=1):
-        began = time.perf_counter()
-        tools = () if config.tool_choice == "none" else config.tools
-        parts.llm.prepare(config.instructions, tools)
-        spent = time.perf_counter() - began
-        progress(f"prepared agent {name} ({n}/{len(configs)}, {spent:.1f} s)")
+    parts.prepare_agents(scenario.agent_configs(), progress)
     return parts.new_model()

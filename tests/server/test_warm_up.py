@@ -84,10 +84,15 @@ async def test_an_agent_that_fails_to_prepare_is_left_for_first_use() -> None:
 
 async def test_a_factory_backend_has_nothing_to_prepare() -> None:
     host = ModelHost(FactoryBackend(lambda _scenario: ScriptedRealtimeModel([])))
-    await asyncio.wait_for(
-        host.warm_up(lambda _supervisor: [scenarios.load("voice_coach")]), TIMEOUT_S
-    )
+    asked: list[object] = []
+
+    def source(supervisor: object) -> list[scenarios.Scenario]:
+        asked.append(supervisor)
+        return [scenarios.load("voice_coach")]
+
+    await asyncio.wait_for(host.warm_up(source), TIMEOUT_S)
     assert host.ready
+    assert asked == []  # no scenario is loaded at start-up for nothing
 
 
 def test_the_default_scenario_comes_first(tmp_path: Path) -> None:

@@ -442,9 +442,11 @@ class LocalRealtimeModel:
         if not at_pause and cost_ms > self.options.partial_budget_ms:
             # it could still be running when the turn ends, delaying the final one; a long
             # stretch without a pause is settled piece by piece instead
+            # (either way the next try waits for another interval of speech, rather than
+            # re-copying the growing turn on every VAD frame)
+            self._partial_at = audio.size
             cut = self._quiet_cut(item_id, audio) if self.options.settle_at_pauses else None
             if cut is not None:
-                self._partial_at = audio.size
                 self._run_stt(item_id, audio[:cut], at_pause=False, settle=True)
             return
         self._partial_at = audio.size

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from voxline.core.clock import Clock
+from voxline.core.config import SessionConfig
 from voxline.engine.local_model import EngineOptions, LocalRealtimeModel
+from voxline.engine.locks import component_lock
 from voxline.engine.ports import LLM, STT, TTS, VAD, Audio
 from voxline.errors import ConfigurationError
+
+log = logging.getLogger("voxline.engine")
 
 Progress = Callable[[str], None]
 """Receives one human-readable line of loading progress."""
@@ -77,6 +83,27 @@ class EngineParts:
     llm: LLM
     tts: TTS
     make_vad: Callable[[], VAD]
+
+    def prepare_agents(
+        self, agents: Sequence[tuple[str, SessionConfig]], progress: Progress = _quiet
+    ) -> None:
+        """Prefill each named agent's prompt (or restore it from disk), one progress line each.
+
+        A failure is logged and reported through `progress`; that agent is then prepared on
+        first use instead.
+        """
+        for n, (name, config) in enumerate(agents, start=1):
+            began = time.perf_counter()
+            tools = () if config.tool_choice == "none" else config.tools
+            try:
+                with component_lock(self.llm):
+                    self.llm.prepare(config.instructions, tools)
+            except Exception as exc:  # noqa: BLE001 - the agent is prepared on first use instead
+                log.warning("preparing agent %s failed: %s", name, exc)
+                progress(f"agent {name} not prepared ({exc}); it will be on first use")
+                continue
+            spent = time.perf_counter() - began
+            progress(f"prepared agent {name} ({n}/{len(agents)}, {spent:.1f} s)")
 
     def new_model(
         self, *, options: EngineOptions | None = None, clock: Clock | None = None

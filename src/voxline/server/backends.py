@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from voxline.engine.locks import component_lock
 from voxline.engine.parts import EngineParts
 from voxline.engine.ports import LLM
 from voxline.errors import ConfigurationError
@@ -41,6 +40,11 @@ Progress = Callable[[str], None]
 
 class Backend(Protocol):
     """Where a server's models come from."""
+
+    @property
+    def prepares_agents(self) -> bool:
+        """Whether `prepare` does anything: start-up loads the scenarios only for such backends."""
+        ...
 
     @property
     def name(self) -> str:
@@ -87,6 +91,7 @@ class FactoryBackend:
 
     factory: ModelFactory
     name: str = "custom"
+    prepares_agents: bool = False
 
     def warm_up(self, progress: Progress) -> None:
         progress("using the injected model factory; nothing to load")
@@ -130,6 +135,7 @@ class LocalBackend:
     """
 
     name = "local"
+    prepares_agents = True
 
     def __init__(self, load: Callable[[Progress], EngineParts] = load_default_parts) -> None:
         self._load = load
@@ -140,22 +146,9 @@ class LocalBackend:
 
     def prepare(self, scenarios: Sequence[Scenario], progress: Progress) -> None:
         """Prefill every agent's prompt (from a saved state when one is on disk)."""
-        parts = self._parts
-        if parts is None:
-            return
-        work = [(s.name, name, config) for s in scenarios for name, config in s.agent_configs()]
-        for n, (scenario, agent, config) in enumerate(work, start=1):
-            began = time.perf_counter()
-            tools = () if config.tool_choice == "none" else config.tools
-            try:
-                with component_lock(parts.llm):
-                    parts.llm.prepare(config.instructions, tools)
-            except Exception as exc:  # noqa: BLE001 - the agent is prepared on first use instead
-                log.warning("preparing agent %s/%s failed: %s", scenario, agent, exc)
-                progress(f"agent {scenario}/{agent} not prepared ({exc}); it will be on first use")
-                continue
-            spent = time.perf_counter() - began
-            progress(f"prepared agent {scenario}/{agent} ({n}/{len(work)}, {spent:.1f} s)")
+        if self._parts is not None:
+            agents = [(f"{s.name}/{name}", c) for s in scenarios for name, c in s.agent_configs()]
+            self._parts.prepare_agents(agents, progress)
 
     def create_model(self, scenario: Scenario | None) -> RealtimeModel:
         parts = self._parts
@@ -182,6 +175,7 @@ class OpenAIBackend:
     """
 
     name = "openai"
+    prepares_agents = False
 
     def __init__(self, settings: Settings) -> None:
         if settings.openai_api_key is None:
@@ -271,7 +265,7 @@ class ModelHost:
         found: Sequence[Scenario] = ()
         try:
             await asyncio.to_thread(self.backend.warm_up, self._note)
-            if scenarios is not None:
+            if scenarios is not None and self.backend.prepares_agents:
                 found = await asyncio.to_thread(scenarios, self.backend.supervisor())
                 await asyncio.to_thread(self.backend.prepare, found[:1], self._note)
         except Exception as exc:  # noqa: BLE001  # any loader failure must show in /api/health
