@@ -323,3 +323,75 @@ async def test_a_tool_that_answers_at_once_is_answered_before_the_next_model_eve
     kinds = [type(e) for e in events if isinstance(e, se.ToolCallFinished | se.ResponseFinished)]
     assert kinds[:2] == [se.ToolCallFinished, se.ResponseFinished]
     assert output_of(model, "c1") == {"order_id": "A1", "status": "shipped"}
+
+
+class TurnWatchingModel(ScriptedRealtimeModel):
+    """Calls `lookup` and notes, when asked for the next event, what happened in between."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop_turned: bool | None = None
+        self.answered_by_then = False
+        self.closing = asyncio.Event()
+
+    async def close(self) -> None:
+        self.closing.set()
+        await super().close()
+
+    async def events(self) -> AsyncIterator[ev.ModelEvent]:
+        turned: list[bool] = []
+        yield ev.ResponseStarted("r1")
+        asyncio.get_running_loop().call_soon(turned.append, True)
+        yield ev.FunctionCallRequested("r1", "i1", "c1", "lookup", '{"order_id": "A1"}')
+        self.loop_turned = bool(turned)
+        self.answered_by_then = any(isinstance(c, cmd.AddFunctionOutput) for c in self.sent)
+        yield ev.ResponseDone("r1")
+        await self.closing.wait()  # the stream stays open, as a live model's would
+
+
+async def test_a_tool_that_answers_at_once_is_answered_without_a_turn_of_the_loop() -> None:
+    @function_tool
+    async def lookup(order_id: str) -> dict[str, str]:
+        """Look an order up.
+
+        Args:
+            order_id: The order number.
+        """
+        return {"order_id": order_id, "status": "shipped"}
+
+    model = TurnWatchingModel()
+    agent = Agent(name="desk", instructions="x", tools=[lookup])
+    async with RealtimeSession(agent, model, config=TEXT) as session:
+        events = await collect_until(session, se.ResponseFinished)
+    assert model.answered_by_then
+    assert model.loop_turned is False
+    assert output_of(model, "c1") == {"order_id": "A1", "status": "shipped"}
+    started = [i for i, e in enumerate(events) if isinstance(e, se.ToolCallStarted)]
+    finished = [i for i, e in enumerate(events) if isinstance(e, se.ToolCallFinished)]
+    assert started[0] < finished[0]
+
+
+async def test_a_slow_tool_does_not_hold_up_the_models_events() -> None:
+    release = asyncio.Event()
+
+    @function_tool
+    async def lookup(order_id: str) -> str:
+        """Look an order up slowly.
+
+        Args:
+            order_id: The order number.
+        """
+        await release.wait()
+        return "shipped"
+
+    model = TurnWatchingModel()
+    agent = Agent(name="desk", instructions="x", tools=[lookup])
+    async with RealtimeSession(agent, model, config=TEXT) as session:
+        await collect_until(session, se.ResponseFinished)  # read while the tool waits
+        assert model.loop_turned is not None
+        assert not model.answered_by_then
+        assert session.busy
+        release.set()
+        await collect_until(session, se.ToolCallFinished)
+    outputs = [c.output for c in model.sent if isinstance(c, cmd.AddFunctionOutput)]
+    assert outputs == ["shipped"]

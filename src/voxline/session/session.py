@@ -24,6 +24,7 @@ from voxline.core.options import ConversationOptions
 from voxline.core.triggers import TriggerSet
 from voxline.errors import SessionStateError, TransportError, VoxlineError
 from voxline.models.base import RealtimeModel
+from voxline.session.eager import eager_task
 from voxline.session.runners import run_guardrails, run_tool
 
 log = logging.getLogger("voxline.session")
@@ -262,21 +263,18 @@ class RealtimeSession:
         # the model's events (audio deltas, function calls) from reaching the app.
         commands: list[cmd.ModelCommand] = []
         events: list[se.SessionEvent] = []
-        started = False
+        tools: list[RunTool] = []
         for output in self._conversation.feed(item):
             # one set lookup by exact type (the commands are final dataclasses) instead of
             # isinstance against the ten-member command union for every audio delta
             if type(output) in _COMMANDS:
                 commands.append(output)  # type: ignore[arg-type]
             elif isinstance(output, RunTool):
-                self._spawn(self._tool(output))
-                started = True
+                tools.append(output)
             elif isinstance(output, RunGuardrails):
                 self._spawn(self._guardrails(output))
             else:
                 events.append(output)  # type: ignore[arg-type]
-        # published after the tasks above were started: a tool's first step is then
-        # scheduled before the app's reader wakes up for ToolCallStarted
         for event in events:
             self._events.put_nowait(event)
         self._changed.set()
@@ -284,11 +282,13 @@ class RealtimeSession:
             async with self._send_lock:
                 for command in commands:
                     await self._send(command)
-        if started:
-            # Let a tool take its first step before the next model event is read: a tool
-            # that answers at once then has its output on the wire while the model is still
-            # finishing the response that called it.
-            await asyncio.sleep(0)
+        for effect in tools:
+            # Started eagerly, once this input's events and commands are out: the tool's
+            # first step runs right here, so a tool that answers at once has its output on
+            # the wire before the next model event is read, with no turn of the event loop
+            # (shared with the app's consumer) in between. A tool that waits goes on as a
+            # task of its own and never holds up the model's events.
+            self._track(eager_task(self._tool(effect), name=f"voxline-tool-{effect.call_id}"))
 
     async def _send(self, command: cmd.ModelCommand) -> None:
         try:
@@ -297,7 +297,9 @@ class RealtimeSession:
             self._events.put_nowait(se.ErrorOccurred(exc))
 
     def _spawn(self, coro: Any) -> None:
-        task: asyncio.Task[None] = asyncio.create_task(coro)
+        self._track(asyncio.create_task(coro))
+
+    def _track(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 
