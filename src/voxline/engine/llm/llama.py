@@ -457,8 +457,11 @@ class LlamaCppLLM:
             else:
                 best = next(iter(options))
             candidates = options[best]
-            self._llm.eval([best])
-            depth += 1
+            if len(candidates) > 1:
+                self._llm.eval([best])
+                depth += 1
+            # else: the choice is made; `best` joins the label's tail in one batch below
+            # (a decode costs about as much for a few tokens as for one on this CPU)
         chosen = candidates[0]
         if depth < len(chosen.tokens):
             self._llm.eval(chosen.tokens[depth:])
