@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -10,10 +12,11 @@ import pytest
 from tests.engine.test_local_model import Engine, chunks, of, silence, speech
 from voxline.core import commands as cmd
 from voxline.core import events as ev
+from voxline.core.config import ToolSpec
 from voxline.core.ids import CountingIds
 from voxline.engine.local_model import LocalRealtimeModel
 from voxline.engine.options import EngineOptions
-from voxline.engine.ports import Audio
+from voxline.engine.ports import Audio, ChatMessage
 from voxline.testing import ManualClock
 from voxline.testing.engine_fakes import ScriptedLLM, ScriptedSTT
 
@@ -244,4 +247,52 @@ async def test_a_pause_primes_the_whole_prompt_and_the_turn_ending_there_keeps_i
     events = await e.until(ev.ResponseDone)
     assert of(events, ev.InputTranscriptCompleted)[0].transcript == "please book a table for two"
     assert e.llm.calls[-1].messages[-1].content == "please book a table for two"
+    await e.close()
+
+
+class HoldingPrimeLLM(ScriptedLLM):
+    """A complete prime that runs until it is told to stop (the LLM lane stays busy)."""
+
+    def __init__(self, turns: Sequence[str]) -> None:
+        super().__init__(turns)
+        self.holding = threading.Event()
+        self.stopped = threading.Event()
+
+    def prime(
+        self,
+        instructions: str,
+        messages: Sequence[ChatMessage],
+        tools: Sequence[ToolSpec],
+        *,
+        complete: bool = False,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> int:
+        evaluated = super().prime(
+            instructions, messages, tools, complete=complete, should_stop=should_stop
+        )
+        if complete and should_stop is not None:
+            self.holding.set()
+            deadline = time.monotonic() + 5.0
+            while not should_stop() and time.monotonic() < deadline:
+                time.sleep(0.005)
+            if should_stop():
+                self.stopped.set()
+        return evaluated
+
+
+async def test_a_complete_prime_stops_when_the_caller_goes_on_after_the_pause() -> None:
+    e = Engine(["please book a table", "please book a table for two"], ms_per_word=250)
+    e.llm = e.model.llm = HoldingPrimeLLM(["Done."])
+    await e.start()
+    for part in chunks(silence(100) + speech(1000) + silence(200)):
+        await e.send(cmd.SendAudio(part))
+    await eventually(e.llm.holding.is_set)  # the pause's prime is running
+    assert not e.llm.stopped.is_set()
+    for part in chunks(speech(300, freq=330.0)):  # the caller goes on
+        await e.send(cmd.SendAudio(part))
+    await eventually(e.llm.stopped.is_set)
+    for part in chunks(silence(500)):
+        await e.send(cmd.SendAudio(part))
+    events = await e.until(ev.ResponseDone)
+    assert of(events, ev.ResponseDone)[0].status is ev.ResponseStatus.COMPLETED
     await e.close()

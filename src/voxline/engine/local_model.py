@@ -279,6 +279,8 @@ class LocalRealtimeModel:
                     self._emit(ev.SpeechStopped(item, end_ms))
                     self._speech_end_at = self._clock.now()
                     self._commit(item, segment, respond=self._server_creates())
+        if self._priming is not None and self._priming_complete and self._turns.voiced:
+            self._stop_priming()  # the caller went on after the pause: not their last words
         self._maybe_partial()
 
     def _decode(self, data: bytes) -> Audio:
@@ -580,6 +582,7 @@ class LocalRealtimeModel:
             tts_lane=self._tts_lane,
             ids=self._ids,
             on_first_audio=self._first_audio,
+            first_piece=(self.options.first_clause_words, self.options.first_piece_words),
         )
         self._response = run
         ready = [t for t in self._pending.values() if not t.done()]
