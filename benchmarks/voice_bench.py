@@ -13,6 +13,7 @@ is included, as a caller would experience it:
   the response was still running.
 
 Run: .venv/bin/python benchmarks/voice_bench.py [--rounds N] [--tts espeak|piper] [--scripted-llm]
+     [--first-piece CLAUSE,MAX] [--out FILE]
 Prints a table (median, p95) and writes benchmarks/results/voice_bench.json.
 """
 
@@ -37,6 +38,7 @@ from voxline.core.config import SessionConfig
 from voxline.engine.audio import float_to_pcm16, read_wav, resample
 from voxline.engine.components import create_stt, create_tts, create_vad
 from voxline.engine.local_model import LocalRealtimeModel
+from voxline.engine.options import EngineOptions
 from voxline.engine.ports import LLM
 from voxline.testing.engine_fakes import ScriptedLLM
 
@@ -96,9 +98,12 @@ class Streams:
 
 async def one_round(
     model: LocalRealtimeModel, events: AsyncIterator[ev.ModelEvent], turn: Clip, barge: Clip
-) -> dict[str, float]:
-    """One spoken turn, then a barge-in over its reply; seconds from the speech itself."""
+) -> tuple[dict[str, float], str]:
+    """One spoken turn, then a barge-in over its reply; seconds from the speech itself.
+    Also returns the reply's text generated when its first audio left."""
     marks: dict[str, float] = {}
+    text = ""
+    at_audio = ""
     streams = Streams(model)
     start = streams.start(turn)
     speech_end = start + turn.offset
@@ -114,10 +119,12 @@ async def one_round(
                 marks["stopped"] = now - speech_end
             case ev.InputTranscriptCompleted() if "transcript" not in marks:
                 marks["transcript"] = now - speech_end
-            case ev.OutputTextDelta() if "text" not in marks:
-                marks["text"] = now - speech_end
+            case ev.OutputTextDelta() if not reply:
+                marks.setdefault("text", now - speech_end)
+                text += event.delta
             case ev.OutputAudioDelta() if "audio" not in marks:
                 marks["audio"] = now - speech_end
+                at_audio = text
                 reply = event.response_id
                 barge_onset = streams.start(barge) + barge.onset
             case ev.SpeechStarted() if barge_onset and "barge_started" not in marks:
@@ -133,7 +140,7 @@ async def one_round(
                 pass
     # Let the barge-in turn finish streaming; its own reply is not measured.
     await streams.finish()
-    return {k: round(v, 3) for k, v in marks.items()}
+    return {k: round(v, 3) for k, v in marks.items()}, at_audio.strip()
 
 
 def pct(values: list[float], q: float) -> float:
@@ -146,6 +153,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10, help="turns (each with a barge-in)")
     parser.add_argument("--tts", default=None, help="piper or espeak (default: best installed)")
     parser.add_argument("--scripted-llm", action="store_true", help="no language model")
+    parser.add_argument(
+        "--first-piece",
+        default="1,4",
+        help="EngineOptions first_clause_words,first_piece_words (default 1,4)",
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="the JSON file to write")
     args = parser.parse_args()
     clips = [Clip(p) for p in sorted(LIBRIVOX.glob("*.wav"))]
     asyncio.run(run(args, clips))
@@ -163,16 +176,19 @@ async def run(args: argparse.Namespace, clips: list[Clip]) -> None:
 
         llm = LlamaCppLLM()
         llm.prepare(INSTRUCTIONS, ())
-    rounds = []
+    clause, piece = (int(x) for x in args.first_piece.split(","))
+    options = EngineOptions(first_clause_words=clause, first_piece_words=piece)
+    rounds: list[dict[str, object]] = []
     for n in range(args.rounds):
         turn, barge = clips[n % len(clips)], clips[(n + 1) % len(clips)]
-        model = LocalRealtimeModel(create_vad(), stt, llm, tts)
+        model = LocalRealtimeModel(create_vad(), stt, llm, tts, options=options)
         events = model.events().__aiter__()
         await model.connect(SessionConfig(instructions=INSTRUCTIONS))
         await anext(events)  # connected
         turns_before = getattr(llm, "turn_count", 0)
-        marks = await one_round(model, events, turn, barge)
+        timings, first_piece = await one_round(model, events, turn, barge)
         await model.close()
+        marks: dict[str, object] = {**timings, "first_piece": first_piece}
         marks["primed_tokens"] = model.stats.primed_tokens
         recent = list(getattr(llm, "recent_stats", ()))
         new_turns = getattr(llm, "turn_count", 0) - turns_before
@@ -194,6 +210,7 @@ async def run(args: argparse.Namespace, clips: list[Clip]) -> None:
         "cancelled": "barge-in: response cancelled",
     }
     summary: dict[str, object] = {
+        "first_piece_words": [clause, piece],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
         "components": [type(stt).__name__, type(llm).__name__, type(tts).__name__],
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -201,7 +218,7 @@ async def run(args: argparse.Namespace, clips: list[Clip]) -> None:
     print(f"\n{summary['machine']}; {', '.join(summary['components'])}")  # type: ignore[arg-type]
     print(f"{'seconds from the speech':38}{'n':>4}{'median':>9}{'p95':>8}")
     for key in keys:
-        values = [r[key] for r in rounds if key in r]
+        values = [float(str(r[key])) for r in rounds if key in r]
         if not values:
             continue
         row = {"n": len(values), "median": round(statistics.median(values), 3)}
@@ -209,9 +226,9 @@ async def run(args: argparse.Namespace, clips: list[Clip]) -> None:
         summary[key] = row
         print(f"{labels[key]:38}{row['n']:>4}{row['median']:>9}{row['p95']:>8}")
     print(f"peak memory {summary['peak_rss_mib']} MiB")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"summary": summary, "rounds": rounds}, indent=2) + "\n")
-    print(f"wrote {RESULTS}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"summary": summary, "rounds": rounds}, indent=2) + "\n")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -254,7 +254,10 @@ async def test_push_to_talk_commits_on_request_and_clear_drops_audio() -> None:
 
 async def test_barge_in_cancels_the_response_at_once_and_truncation_trims_memory() -> None:
     reply = "Our opening hours are nine to five. We are closed on Sundays. Anything"
-    e = Engine(["when are you open", "thanks"], [[reply, HOLD, " else?"], "Bye."])
+    # (the first piece as cut before the 1-word clause / 4-word default: the ms below map
+    # to its words)
+    options = EngineOptions(first_clause_words=2, first_piece_words=6)
+    e = Engine(["when are you open", "thanks"], [[reply, HOLD, " else?"], "Bye."], options=options)
     await e.start()
     await e.say(600)
     before = await e.until(ev.OutputAudioDelta)
@@ -417,6 +420,10 @@ def test_options_are_checked() -> None:
         EngineOptions(partial_interval_ms=0)
     with pytest.raises(ConfigurationError):
         EngineOptions(max_tokens=0)
+    with pytest.raises(ConfigurationError, match="first_clause_words"):
+        EngineOptions(first_clause_words=0)
+    with pytest.raises(ConfigurationError, match="first_clause_words"):
+        EngineOptions(first_clause_words=5, first_piece_words=4)
 
 
 async def test_turn_detection_settings_are_followed() -> None:

@@ -10,6 +10,7 @@ from voxline.core import events as ev
 from voxline.core.config import ToolSpec
 from voxline.core.ids import CountingIds
 from voxline.engine.local_model import LocalRealtimeModel
+from voxline.engine.options import EngineOptions
 from voxline.engine.ports import Audio, ChatMessage, LLMOutput, TextChunk
 from voxline.testing.engine_fakes import FakeTTS, ScriptedLLM
 
@@ -76,4 +77,15 @@ async def test_the_llm_waits_while_the_first_piece_is_synthesized() -> None:
     assert before == after <= 5
     assert of(events, ev.OutputItemDone)[0].text == " ".join(WORDS)
     assert tts.spoken[1:] == [" ".join(WORDS[3:])]
+    await e.close()
+
+
+async def test_the_first_piece_follows_the_engine_options() -> None:
+    e = Engine(["hi"], [REPLY], options=EngineOptions(first_clause_words=4, first_piece_words=5))
+    await e.start()
+    await e.say()
+    await e.until(ev.ResponseDone)
+    # no clause of 4 words comes before the fifth word: the piece is cut after it
+    assert e.tts.spoken[0] == "One two three, four five"
+    assert e.tts.spoken[1:] == [" ".join(WORDS[5:])]
     await e.close()

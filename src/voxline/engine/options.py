@@ -26,6 +26,11 @@ class EngineOptions:
             transcript at the end of speech costs one phrase, not the whole turn.
         prime: After each partial transcript, let the LLM (if it can) evaluate the prompt
             up to the user's words so far, so the end of the turn leaves little to evaluate.
+        first_clause_words: The reply's first spoken piece may end at a clause (comma,
+            colon, dash) once it has this many words, or at a sentence end before that.
+        first_piece_words: ... and ends at the latest after this many words. Shorter first
+            pieces speak sooner (each word is ~1.5 tokens at a few tokens per second on
+            2 cores) but may leave a gap before the next piece.
     """
 
     partials: bool = True
@@ -36,8 +41,14 @@ class EngineOptions:
     max_tokens: int | None = None
     prime: bool = True
     settle_at_pauses: bool = True
+    first_clause_words: int = 1
+    first_piece_words: int = 4
 
     def __post_init__(self) -> None:
+        if not 1 <= self.first_clause_words <= self.first_piece_words:
+            raise ConfigurationError(
+                "first_clause_words must be at least 1 and at most first_piece_words"
+            )
         if self.partial_interval_ms <= 0:
             raise ConfigurationError("partial_interval_ms must be positive")
         if self.partial_budget_ms < 0:

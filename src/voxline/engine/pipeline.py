@@ -144,6 +144,7 @@ class ResponseRun:
         tts_lane: Executor,
         ids: IdFactory,
         on_first_audio: Callable[[], None] | None = None,
+        first_piece: tuple[int, int] = (1, 4),
     ) -> None:
         self.response_id = response_id
         self.request: ResponseRequest | None = None
@@ -162,7 +163,7 @@ class ResponseRun:
         self._item: str | None = None
         self._text = ""
         self._spoken: SpokenText | None = None
-        self._sentences = FirstClauseSplitter()
+        self._sentences = FirstClauseSplitter(min_words=first_piece[0], max_words=first_piece[1])
         self._speech: asyncio.Queue[str | None] = asyncio.Queue()
         self._speaker: asyncio.Task[None] | None = None
         self._tts_failed = False
