@@ -24,6 +24,7 @@ from voxline.core.options import ConversationOptions
 from voxline.core.triggers import TriggerSet
 from voxline.errors import SessionStateError, TransportError, VoxlineError
 from voxline.models.base import RealtimeModel
+from voxline.session.channel import EventChannel
 from voxline.session.eager import eager_task
 from voxline.session.runners import run_guardrails, run_tool
 
@@ -91,7 +92,7 @@ class RealtimeSession:
         )
         self._conversation = Conversation(self._graph, self._clock, options, ids)
         self._model = model
-        self._events: asyncio.Queue[se.SessionEvent | _Closed] = asyncio.Queue()
+        self._events: EventChannel[se.SessionEvent] = EventChannel(_CLOSED)
         self._send_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Event()
@@ -145,7 +146,7 @@ class RealtimeSession:
                 # the cancelled task's traceback holds the reader's frame, which holds this
                 # session: keeping the task would keep the whole call until a full collection
                 self._reader = None
-            self._events.put_nowait(_CLOSED)
+            self._events.put(_CLOSED)
             self._changed.set()
 
     # ----------------------------------------------------------------- app API
@@ -183,7 +184,9 @@ class RealtimeSession:
         await self._feed(inp.PlaybackProgress(item_id, played_ms))
 
     def __aiter__(self) -> AsyncIterator[se.SessionEvent]:
-        return self._iterate()
+        # the channel is its own iterator: an event that is already there is handed over
+        # without a future, a queue coroutine or an async generator step
+        return self._events
 
     async def until_idle(self) -> AsyncIterator[se.SessionEvent]:
         """Yield events until the agent has finished its turn and every event was read.
@@ -196,23 +199,14 @@ class RealtimeSession:
             if self.queued_events:
                 event = self._events.get_nowait()
                 if isinstance(event, _Closed):
-                    self._events.put_nowait(_CLOSED)
                     return
-                yield event
+                yield event  # type: ignore[misc]
                 continue
             if not self.busy:
                 return
             self._changed.clear()
             if self.busy and not self.queued_events:
                 await self._changed.wait()
-
-    async def _iterate(self) -> AsyncIterator[se.SessionEvent]:
-        while True:
-            event = await self._events.get()
-            if isinstance(event, _Closed):
-                self._events.put_nowait(_CLOSED)
-                return
-            yield event
 
     # ----------------------------------------------------------------- state
 
@@ -244,7 +238,7 @@ class RealtimeSession:
     @property
     def queued_events(self) -> int:
         """Events produced but not yet read by `async for event in session`."""
-        return self._events.qsize()
+        return len(self._events)
 
     @property
     def closed(self) -> bool:
@@ -276,7 +270,7 @@ class RealtimeSession:
             else:
                 events.append(output)  # type: ignore[arg-type]
         for event in events:
-            self._events.put_nowait(event)
+            self._events.put(event)
         self._changed.set()
         if commands:
             async with self._send_lock:
@@ -294,7 +288,7 @@ class RealtimeSession:
         try:
             await self._model.send(command)
         except TransportError as exc:
-            self._events.put_nowait(se.ErrorOccurred(exc))
+            self._events.put(se.ErrorOccurred(exc))
 
     def _spawn(self, coro: Any) -> None:
         self._track(asyncio.create_task(coro))
@@ -315,7 +309,7 @@ class RealtimeSession:
     async def _guardrails(self, effect: RunGuardrails) -> None:
         verdicts, failures = await run_guardrails(effect)
         for failure in failures:
-            self._events.put_nowait(se.ErrorOccurred(failure))
+            self._events.put(se.ErrorOccurred(failure))
         for verdict in verdicts:
             if self._closed:
                 return
@@ -328,12 +322,12 @@ class RealtimeSession:
                     self._link = event.state
                 await self._feed(event)
         except VoxlineError as exc:
-            self._events.put_nowait(se.ErrorOccurred(exc))
+            self._events.put(se.ErrorOccurred(exc))
             if self._link is not ConnectionState.DISCONNECTED:
                 gone = ConnectionChanged(ConnectionState.DISCONNECTED, reason=str(exc))
-                self._events.put_nowait(gone)
+                self._events.put(gone)
         finally:
             if not self._closed:
                 log.info("model event stream ended; the session is over")
-                self._events.put_nowait(_CLOSED)
+                self._events.put(_CLOSED)
                 self._changed.set()
