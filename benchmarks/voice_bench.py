@@ -158,6 +158,7 @@ def main() -> None:
         default="1,4",
         help="EngineOptions first_clause_words,first_piece_words (default 1,4)",
     )
+    parser.add_argument("--pause-ms", type=int, default=100, help="EngineOptions pause_ms")
     parser.add_argument("--out", type=Path, default=RESULTS, help="the JSON file to write")
     args = parser.parse_args()
     clips = [Clip(p) for p in sorted(LIBRIVOX.glob("*.wav"))]
@@ -177,7 +178,9 @@ async def run(args: argparse.Namespace, clips: list[Clip]) -> None:
         llm = LlamaCppLLM()
         llm.prepare(INSTRUCTIONS, ())
     clause, piece = (int(x) for x in args.first_piece.split(","))
-    options = EngineOptions(first_clause_words=clause, first_piece_words=piece)
+    options = EngineOptions(
+        first_clause_words=clause, first_piece_words=piece, pause_ms=args.pause_ms
+    )
     rounds: list[dict[str, object]] = []
     for n in range(args.rounds):
         turn, barge = clips[n % len(clips)], clips[(n + 1) % len(clips)]
@@ -190,6 +193,8 @@ async def run(args: argparse.Namespace, clips: list[Clip]) -> None:
         await model.close()
         marks: dict[str, object] = {**timings, "first_piece": first_piece}
         marks["primed_tokens"] = model.stats.primed_tokens
+        if model.stats.stt_rtf is not None:
+            marks["stt_rtf"] = round(model.stats.stt_rtf, 3)
         recent = list(getattr(llm, "recent_stats", ()))
         new_turns = getattr(llm, "turn_count", 0) - turns_before
         if new_turns > 0 and len(recent) >= new_turns:  # the measured reply's LLM turn
@@ -211,6 +216,7 @@ async def run(args: argparse.Namespace, clips: list[Clip]) -> None:
     }
     summary: dict[str, object] = {
         "first_piece_words": [clause, piece],
+        "pause_ms": args.pause_ms,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
         "components": [type(stt).__name__, type(llm).__name__, type(tts).__name__],
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

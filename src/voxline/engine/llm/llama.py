@@ -444,27 +444,34 @@ class LlamaCppLLM:
         )
 
     def _walk(self, labels: list[_Label]) -> _Label:
-        """Greedy choice among the labels' token sequences; unique tails are batch-evaluated."""
+        """Greedy choice among the labels' token sequences.
+
+        Logits are needed only where the candidates part ways, so the tokens up to such a
+        point (and a chosen label's tail) are evaluated in one batch: a decode of a few
+        tokens costs about what one costs on this CPU.
+        """
         candidates = labels
         depth = 0
+        pending: list[int] = []
         while len(candidates) > 1:
             options: dict[int, list[_Label]] = {}
             for label in candidates:
                 options.setdefault(label.tokens[depth], []).append(label)
             if len(options) > 1:
+                if pending:
+                    self._llm.eval(pending)
+                    pending = []
                 logits = self._logits()
                 best = max(options, key=lambda token: float(logits[token]))
             else:
                 best = next(iter(options))
             candidates = options[best]
-            if len(candidates) > 1:
-                self._llm.eval([best])
-                depth += 1
-            # else: the choice is made; `best` joins the label's tail in one batch below
-            # (a decode costs about as much for a few tokens as for one on this CPU)
+            pending.append(best)
+            depth += 1
         chosen = candidates[0]
-        if depth < len(chosen.tokens):
-            self._llm.eval(chosen.tokens[depth:])
+        pending += chosen.tokens[depth:]
+        if pending:
+            self._llm.eval(pending)
         return chosen
 
     def _arguments(self, label: _Label, turn: _Turn) -> str:
