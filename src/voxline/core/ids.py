@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from typing import Protocol
 
 
@@ -13,8 +13,12 @@ class IdFactory(Protocol):
 
 
 def random_id(prefix: str) -> str:
-    """A random id of at most 32 characters (the OpenAI Realtime limit for client item ids)."""
-    return f"{prefix}_{uuid.uuid4().hex[:24]}"[:32]
+    """A random id of at most 32 characters (the OpenAI Realtime limit for client item ids).
+
+    96 random bits as 24 hex digits, read straight from the OS (building a `uuid.UUID` to
+    keep 24 of its digits took four times as long, on every tool answer and message).
+    """
+    return f"{prefix}_{os.urandom(12).hex()}"[:32]
 
 
 class CountingIds:
