@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 
-from voxline.session.eager import eager_task
+from voxline.session.eager import eager_task, start
 
 NOTE: contextvars.ContextVar[str] = contextvars.ContextVar("NOTE", default="caller")
 
@@ -122,11 +124,83 @@ async def test_an_error_is_raised_where_the_task_is_awaited(wait_first: bool) ->
         await task
 
 
-async def test_the_started_coroutine_is_not_awaitable_on_its_own() -> None:
-    async def answer() -> int:
-        return 1
+async def test_start_finishes_a_coroutine_that_does_not_wait() -> None:
+    steps: list[str] = []
 
-    task = eager_task(answer())
-    with pytest.raises(TypeError, match="await the task"):
-        task.get_coro().__await__()  # type: ignore[union-attr]
-    assert await task == 1
+    async def answer() -> int:
+        steps.append("ran")
+        return 3
+
+    first = start(answer())
+    assert first.finished
+    assert steps == ["ran"]
+    assert await first == 3
+
+
+async def test_start_carries_a_waiting_coroutine_on_when_awaited() -> None:
+    gate = asyncio.Event()
+
+    async def wait_then_answer() -> str:
+        await gate.wait()
+        return "done"
+
+    first = start(wait_then_answer())
+    assert not first.finished
+    asyncio.get_running_loop().call_soon(gate.set)
+    assert await first == "done"
+
+
+async def test_start_hands_cancellation_and_errors_to_the_coroutine() -> None:
+    cleaned: list[str] = []
+
+    async def wait_forever() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cleaned.append("wait")
+
+    async def shrug_off_cancellation() -> str:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            return "caught"
+        return "not reached"
+
+    async def broken() -> None:
+        raise ZeroDivisionError("no")
+
+    async def await_it(coro: Coroutine[Any, Any, Any]) -> Any:
+        return await start(coro)
+
+    task = asyncio.create_task(await_it(wait_forever()))
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert cleaned == ["wait"]
+    task = asyncio.create_task(await_it(shrug_off_cancellation()))
+    await asyncio.sleep(0)
+    task.cancel()
+    assert await task == "caught"
+    failed = start(broken())
+    assert failed.finished
+    with pytest.raises(ZeroDivisionError):
+        await failed
+
+
+async def test_closing_the_awaiting_coroutine_closes_the_started_one() -> None:
+    cleaned: list[str] = []
+
+    async def wait_forever() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cleaned.append("closed")
+
+    async def outer() -> None:
+        await start(wait_forever())
+
+    coro = outer()
+    coro.send(None)  # suspended inside the started coroutine
+    coro.close()
+    assert cleaned == ["closed"]

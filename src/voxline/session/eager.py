@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["eager_task"]
+__all__ = ["Started", "eager_task", "start"]
 
 
 def eager_task(coro: Coroutine[Any, Any, T], *, name: str | None = None) -> asyncio.Task[T]:
@@ -39,7 +39,7 @@ def _eager_311(
     loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T], name: str | None
 ) -> asyncio.Task[T]:
     context = contextvars.copy_context()
-    started = _Started(coro)
+    started = Started(coro)
     task = loop.create_task(started, name=name, context=context)  # its step is queued, not run
     caller = asyncio.current_task(loop)
     # what 3.12's eager start does: swap the current task while the first step runs (these
@@ -48,7 +48,7 @@ def _eager_311(
         asyncio.tasks._leave_task(loop, caller)
     asyncio.tasks._enter_task(loop, task)
     try:
-        context.run(started.first_step)
+        context.run(started.step)
     finally:
         asyncio.tasks._leave_task(loop, task)
         if caller is not None:
@@ -56,11 +56,24 @@ def _eager_311(
     return task
 
 
-class _Started(Coroutine[Any, Any, T]):
-    """A coroutine whose first step already ran; the task resumes it from there.
+def start(coro: Coroutine[Any, Any, T]) -> Started[T]:
+    """Run `coro`'s first step now, in the current task; await the result for the rest.
 
-    The task's first `send` hands up what that step yielded (the future it waits on) or
-    finishes with its outcome; every later `send`/`throw` goes straight to the coroutine.
+    `finished` tells whether it is already done, so a caller can skip what only a
+    coroutine that waits needs (a timer for its timeout, say).
+    """
+    started = Started(coro)
+    started.step()
+    return started
+
+
+class Started(Coroutine[Any, Any, T]):
+    """A coroutine whose first step already ran, to be carried on from there.
+
+    Awaiting it carries it on in the awaiting task: what the first step yielded (the future
+    it waits on) goes up first, then every `send`/`throw` goes straight to the coroutine.
+    A task made from it does the same: its first `send` hands up that yield, or finishes
+    with the first step's outcome.
     """
 
     def __init__(self, coro: Coroutine[Any, Any, T]) -> None:
@@ -71,7 +84,13 @@ class _Started(Coroutine[Any, Any, T]):
         self._result: Any = None
         self._error: BaseException | None = None
 
-    def first_step(self) -> None:
+    @property
+    def finished(self) -> bool:
+        """The first step finished the coroutine (with a result or an error)."""
+        return self._finished
+
+    def step(self) -> None:
+        """Run the first step (once)."""
         try:
             self._yielded = self._coro.send(None)
         except StopIteration as stop:
@@ -109,10 +128,32 @@ class _Started(Coroutine[Any, Any, T]):
     def _settle(self) -> Any:
         if not self._finished:
             return self._yielded
+        raise StopIteration(self._outcome())
+
+    def __await__(self) -> Generator[Any, Any, T]:
+        self._first = False
+        if self._finished:
+            return self._outcome()
+        coro, value = self._coro, self._yielded
+        while True:
+            try:
+                sent = yield value
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # noqa: BLE001 - handed to the coroutine, as await does
+                try:
+                    value = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value  # type: ignore[no-any-return]
+            else:
+                try:
+                    value = coro.send(sent)
+                except StopIteration as stop:
+                    return stop.value  # type: ignore[no-any-return]
+
+    def _outcome(self) -> T:
         if self._error is not None:
             error, self._error = self._error, None
             raise error
-        raise StopIteration(self._result)
-
-    def __await__(self) -> Generator[Any, Any, T]:
-        raise TypeError("a started eager coroutine is run by its task; await the task instead")
+        return self._result  # type: ignore[no-any-return]
