@@ -50,6 +50,12 @@ class RealtimeSession:
             async for event in session:
                 ...
 
+    The model's events are read and applied by a task of the session's own, whether or not
+    the app is iterating, so tools, guardrails and barge-in never wait for the app; the
+    events the app has not read yet are kept in order without bound (`queued_events` counts
+    them). A tool's first step runs as soon as its call arrives (a tool that answers at once
+    is answered before the next model event is read); one that waits goes on in a task.
+
     Args:
         agent: The agent that starts the conversation.
         model: The backend (OpenAI, the offline engine, or a scripted fake).
