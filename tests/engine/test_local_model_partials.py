@@ -256,7 +256,7 @@ class HoldingPrimeLLM(ScriptedLLM):
     def __init__(self, turns: Sequence[str]) -> None:
         super().__init__(turns)
         self.holding = threading.Event()
-        self.stopped = threading.Event()
+        self.prime_stopped = threading.Event()
 
     def prime(
         self,
@@ -276,7 +276,7 @@ class HoldingPrimeLLM(ScriptedLLM):
             while not should_stop() and time.monotonic() < deadline:
                 time.sleep(0.005)
             if should_stop():
-                self.stopped.set()
+                self.prime_stopped.set()
         return evaluated
 
 
@@ -287,10 +287,10 @@ async def test_a_complete_prime_stops_when_the_caller_goes_on_after_the_pause() 
     for part in chunks(silence(100) + speech(1000) + silence(200)):
         await e.send(cmd.SendAudio(part))
     await eventually(e.llm.holding.is_set)  # the pause's prime is running
-    assert not e.llm.stopped.is_set()
+    assert not e.llm.prime_stopped.is_set()
     for part in chunks(speech(300, freq=330.0)):  # the caller goes on
         await e.send(cmd.SendAudio(part))
-    await eventually(e.llm.stopped.is_set)
+    await eventually(e.llm.prime_stopped.is_set)
     for part in chunks(silence(500)):
         await e.send(cmd.SendAudio(part))
     events = await e.until(ev.ResponseDone)
