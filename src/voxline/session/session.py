@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, get_args
 
@@ -56,6 +56,9 @@ class RealtimeSession:
     them). A tool's first step runs as soon as its call arrives (a tool that answers at once
     is answered before the next model event is read); one that waits goes on in a task.
 
+    Apps that handle events in callbacks can `subscribe` instead of iterating: the listener
+    is called in the session's task as each event happens, without the hop to the app's task.
+
     Args:
         agent: The agent that starts the conversation.
         model: The backend (OpenAI, the offline engine, or a scripted fake).
@@ -99,6 +102,7 @@ class RealtimeSession:
         self._conversation = Conversation(self._graph, self._clock, options, ids)
         self._model = model
         self._events: EventChannel[se.SessionEvent] = EventChannel(_CLOSED)
+        self._listeners: tuple[Callable[[se.SessionEvent], object], ...] = ()
         self._send_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Event()
@@ -194,6 +198,31 @@ class RealtimeSession:
         # without a future, a queue coroutine or an async generator step
         return self._events
 
+    def subscribe(self, listener: Callable[[se.SessionEvent], object]) -> Callable[[], None]:
+        """Call `listener` with every event as it happens, instead of queueing it.
+
+        The push-style alternative to `async for event in session`, for apps that handle
+        events in callbacks (a player that wants each audio chunk at once): the listener
+        runs in the session's own task the moment an event is produced, with no hop to the
+        app's task. While any listener is subscribed, new events are not queued for
+        iteration (nobody would read them, and the queue has no bound); events queued
+        before stay queued, and iteration still ends when the session closes. Use one style
+        per session.
+
+        A listener must return quickly (it holds up the model's events while it runs); to
+        do async work, hand the event to a task or queue of your own. A listener that
+        raises is logged, and the other listeners and the session go on.
+
+        Returns:
+            A function that unsubscribes `listener` (calling it twice is harmless).
+        """
+        self._listeners = (*self._listeners, listener)
+
+        def unsubscribe() -> None:
+            self._listeners = tuple(x for x in self._listeners if x is not listener)
+
+        return unsubscribe
+
     async def until_idle(self) -> AsyncIterator[se.SessionEvent]:
         """Yield events until the agent has finished its turn and every event was read.
 
@@ -276,7 +305,7 @@ class RealtimeSession:
             else:
                 events.append(output)  # type: ignore[arg-type]
         for event in events:
-            self._events.put(event)
+            self._publish(event)
         self._changed.set()
         if commands:
             async with self._send_lock:
@@ -290,11 +319,22 @@ class RealtimeSession:
             # task of its own and never holds up the model's events.
             self._track(eager_task(self._tool(effect), name=f"voxline-tool-{effect.call_id}"))
 
+    def _publish(self, event: se.SessionEvent) -> None:
+        listeners = self._listeners
+        if not listeners:
+            self._events.put(event)
+            return
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("a session listener failed on %s", type(event).__name__)
+
     async def _send(self, command: cmd.ModelCommand) -> None:
         try:
             await self._model.send(command)
         except TransportError as exc:
-            self._events.put(se.ErrorOccurred(exc))
+            self._publish(se.ErrorOccurred(exc))
 
     def _spawn(self, coro: Any) -> None:
         self._track(asyncio.create_task(coro))
@@ -315,7 +355,7 @@ class RealtimeSession:
     async def _guardrails(self, effect: RunGuardrails) -> None:
         verdicts, failures = await run_guardrails(effect)
         for failure in failures:
-            self._events.put(se.ErrorOccurred(failure))
+            self._publish(se.ErrorOccurred(failure))
         for verdict in verdicts:
             if self._closed:
                 return
@@ -328,10 +368,10 @@ class RealtimeSession:
                     self._link = event.state
                 await self._feed(event)
         except VoxlineError as exc:
-            self._events.put(se.ErrorOccurred(exc))
+            self._publish(se.ErrorOccurred(exc))
             if self._link is not ConnectionState.DISCONNECTED:
                 gone = ConnectionChanged(ConnectionState.DISCONNECTED, reason=str(exc))
-                self._events.put(gone)
+                self._publish(gone)
         finally:
             if not self._closed:
                 log.info("model event stream ended; the session is over")
