@@ -15,10 +15,12 @@ model speaks a reply streamed in real time as audio deltas. Measured:
 - client process memory before the sessions and per session.
 
 voxline is reported as ratios to the floor (the protocol work any framework must do) and to
-openai-agents. The machine may be shared and is noisy: compare ratios from one run.
+openai-agents, read two ways: "voxline" iterates the session (`async for event in session`),
+"push" subscribes a listener (`session.subscribe`). The machine may be shared and is noisy:
+compare ratios from one run.
 
 Run: .venv/bin/python benchmarks/transport_bench.py [--sessions 1,10,50] [--seconds 20]
-        [--clients voxline,agents,floor] [--out benchmarks/results/transport.json]
+        [--clients voxline,push,agents,floor] [--out benchmarks/results/transport.json]
 Prints a table and writes the JSON.
 """
 
@@ -192,8 +194,9 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 
 def ratios(by: dict[tuple[str, int], dict[str, Any]], sessions: int) -> dict[str, Any]:
-    """voxline/floor, voxline/agents and agents/floor for every metric, median and p95."""
-    pairs = (("voxline", "floor"), ("voxline", "agents"), ("agents", "floor"))
+    """voxline/floor, push/floor, voxline/agents and agents/floor for every metric, median
+    and p95 ("push": voxline read by a subscribed listener instead of `async for`)."""
+    pairs = (("voxline", "floor"), ("push", "floor"), ("voxline", "agents"), ("agents", "floor"))
     out: dict[str, Any] = {}
     for a, b in pairs:
         ra, rb = by.get((a, sessions)), by.get((b, sessions))
@@ -209,9 +212,10 @@ def ratios(by: dict[tuple[str, int], dict[str, Any]], sessions: int) -> dict[str
     return out
 
 
-def goal_check(table: dict[str, Any]) -> dict[str, bool | None]:
-    """Whether voxline is within the goal of the floor on each metric (median)."""
-    vs_floor = table.get("voxline/floor")
+def goal_check(table: dict[str, Any], client: str = "voxline") -> dict[str, bool | None]:
+    """Whether `client` (voxline or push) is within the goal of the floor on each metric
+    (median)."""
+    vs_floor = table.get(f"{client}/floor")
     if vs_floor is None:
         return {}
     checks: dict[str, bool | None] = {}
@@ -257,13 +261,16 @@ def print_table(runs: list[dict[str, Any]], analysis: dict[str, Any]) -> None:
                 for m, label, _goal in METRICS
             )
             print(f"  {pair_name:15} {cells}")
-        if table["voxline_within_goal"]:
+        for client in ("voxline", "push"):
+            checks = table.get(f"{client}_within_goal")
+            if not checks:
+                continue
             verdict = ", ".join(
                 f"{m}: {'yes' if ok else 'NO' if ok is not None else '-'}"
-                for m, ok in table["voxline_within_goal"].items()
+                for m, ok in checks.items()
             )
             print(
-                f"  voxline within goal of floor (latency/round trip <= 1.5x, CPU <= 1.25x): "
+                f"  {client} within goal of floor (latency/round trip <= 1.5x, CPU <= 1.25x): "
                 f"{verdict}"
             )
     print(
@@ -276,7 +283,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", default="1,10,50", help="comma-separated session counts")
     parser.add_argument("--seconds", type=float, default=20.0, help="streaming time per run")
-    parser.add_argument("--clients", default=",".join(CLIENTS), help="voxline,agents,floor")
+    parser.add_argument("--clients", default=",".join(CLIENTS), help="voxline,push,agents,floor")
     parser.add_argument("--input-chunk-ms", type=int, default=50, help="microphone chunk")
     parser.add_argument(
         "--repeat", type=int, default=1, help="rounds per configuration, interleaved, pooled"
@@ -337,7 +344,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     runs = [digest(merge(r)) for r in rounds.values()]
     by = {(r["client"], r["sessions"]): r for r in runs}
     analysis = {
-        str(n): {"ratios": (table := ratios(by, n)), "voxline_within_goal": goal_check(table)}
+        str(n): {
+            "ratios": (table := ratios(by, n)),
+            "voxline_within_goal": goal_check(table),
+            "push_within_goal": goal_check(table, "push"),
+        }
         for n in args.session_counts
     }
     report = {

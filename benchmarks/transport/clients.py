@@ -1,4 +1,5 @@
-"""The three clients, each run in its own process: voxline, openai-agents and the bare floor.
+"""The clients, each run in its own process: voxline (iterated, or "push": a subscribed
+listener), openai-agents and the bare floor.
 
 All three stream the same microphone audio in real time, decode every audio delta, answer
 every function call (a handoff also re-configures the session) and stamp each delta's
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 
 from transport.traffic import Counts, Latencies, Traffic, mic_chunks, rss_bytes
 
-CLIENTS = ("voxline", "agents", "floor")
+CLIENTS = ("voxline", "push", "agents", "floor")
 
 
 class Handle(Protocol):
@@ -42,6 +43,10 @@ def opener(kind: str) -> Opener:
         from transport.client_voxline import open_voxline
 
         return open_voxline
+    if kind == "push":
+        from transport.client_voxline import open_voxline_push
+
+        return open_voxline_push
     if kind == "agents":
         from transport.client_agents import open_agents
 

@@ -10,7 +10,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "transport_bench.py"
-CLIENTS = ("voxline", "agents", "floor")
+CLIENTS = ("voxline", "push", "agents", "floor")
 
 
 def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
@@ -52,9 +52,11 @@ def test_one_session_of_each_client_measures_audio_round_trips_cpu_and_memory(
         assert run["cpu_s_per_session_minute"] > 0
         assert run["rss_before_mb"] > 0
     ratios = report["analysis"]["1"]["ratios"]
-    assert set(ratios) == {"voxline/floor", "voxline/agents", "agents/floor"}
+    assert set(ratios) == {"voxline/floor", "push/floor", "voxline/agents", "agents/floor"}
+    assert ratios["push/floor"]["first_chunk_ms"]["median"] > 0
     assert ratios["voxline/floor"]["tool_round_trip_ms"]["median"] > 0
     assert "voxline within goal of floor" in done.stdout
+    assert "push within goal of floor" in done.stdout
     assert "noisy" in done.stdout
 
 
