@@ -29,6 +29,16 @@ from voxline.testing import ScriptedRealtimeModel, call, collect_until, on, repl
 TEXT = SessionConfig(instructions="", modalities=("text",), turn_detection=None)
 
 
+@function_tool
+async def lookup(order_id: str) -> dict[str, str]:
+    """Look an order up (answers at once).
+
+    Args:
+        order_id: The order number.
+    """
+    return {"order_id": order_id, "status": "shipped"}
+
+
 def output_of(model: ScriptedRealtimeModel, call_id: str) -> dict[str, object]:
     outputs = [
         c for c in model.sent if isinstance(c, cmd.AddFunctionOutput) and c.call_id == call_id
@@ -299,15 +309,6 @@ async def test_disconnected_is_reported_once() -> None:
 
 
 async def test_a_tool_that_answers_at_once_is_answered_before_the_next_model_event() -> None:
-    @function_tool
-    async def lookup(order_id: str) -> dict[str, str]:
-        """Look an order up.
-
-        Args:
-            order_id: The order number.
-        """
-        return {"order_id": order_id, "status": "shipped"}
-
     agent = Agent(name="desk", instructions="x", tools=[lookup])
     model = ScriptedRealtimeModel(
         [
@@ -350,15 +351,6 @@ class TurnWatchingModel(ScriptedRealtimeModel):
 
 
 async def test_a_tool_that_answers_at_once_is_answered_without_a_turn_of_the_loop() -> None:
-    @function_tool
-    async def lookup(order_id: str) -> dict[str, str]:
-        """Look an order up.
-
-        Args:
-            order_id: The order number.
-        """
-        return {"order_id": order_id, "status": "shipped"}
-
     model = TurnWatchingModel()
     agent = Agent(name="desk", instructions="x", tools=[lookup])
     async with RealtimeSession(agent, model, config=TEXT) as session:

@@ -7,24 +7,12 @@ import logging
 
 import pytest
 
-from voxline import Agent, RealtimeSession, SessionConfig, function_tool
+from tests.session.test_session import TEXT, lookup
+from voxline import Agent, RealtimeSession
 from voxline.core import commands as cmd
 from voxline.core import session_events as se
 from voxline.core.ids import CountingIds
 from voxline.testing import ScriptedRealtimeModel, call, collect_until, on, reply
-
-TEXT = SessionConfig(instructions="", modalities=("text",), turn_detection=None)
-
-
-@function_tool
-async def lookup(order_id: str) -> dict[str, str]:
-    """Look up an order.
-
-    Args:
-        order_id: The order number.
-    """
-    return {"order_id": order_id, "status": "shipped"}
-
 
 AGENT = Agent(name="desk", instructions="x", tools=[lookup])
 
