@@ -128,6 +128,35 @@ CALL_REF = {"response_id": "r1", "item_id": "i1", "output_index": 0, "call_id": 
 
 EVENTS: list[dict[str, object]] = [
     delta(),
+    # events voxline drops: well formed -> None, as after full validation
+    {
+        "type": "response.content_part.added",
+        "event_id": "e",
+        "part": {"type": "audio", "transcript": ""},
+        **IN_CONTENT,
+    },
+    {
+        "type": "response.content_part.done",
+        "event_id": "e",
+        "part": {"type": "audio", "transcript": "Hi there"},
+        **IN_CONTENT,
+    },
+    {"type": "response.output_audio.done", "event_id": "e", **IN_CONTENT},
+    {
+        "type": "response.output_audio_transcript.done",
+        "event_id": "e",
+        "transcript": "Hi there",
+        **IN_CONTENT,
+    },
+    {"type": "response.output_text.done", "event_id": "e", "text": "Hi there", **IN_CONTENT},
+    {
+        "type": "rate_limits.updated",
+        "event_id": "e",
+        "rate_limits": [
+            {"name": "requests", "limit": 1000, "remaining": 999, "reset_seconds": 0.06},
+            {"name": "tokens", "limit": 50000, "remaining": 49000, "reset_seconds": 1},
+        ],
+    },
     {
         "type": "response.output_audio_transcript.delta",
         "event_id": "e",

@@ -212,6 +212,30 @@ _IN_RESPONSE = {**_EVENT, "response_id": _str, "item_id": _str, "output_index": 
 _IN_CONTENT = {**_IN_RESPONSE, "content_index": _int}
 
 _DELTA = _shape({**_IN_CONTENT, "delta": _str})
+_PART = _shape(
+    {},
+    {
+        "type": _one_of(None, "text", "audio"),
+        "text": _opt_str,
+        "audio": _opt_str,
+        "transcript": _opt_str,
+    },
+)
+_PART_EVENT = _shape({**_IN_CONTENT, "part": lambda v: _fits(v, _PART)})
+_CONTENT_DONE = _shape(_IN_CONTENT)
+_TRANSCRIPT_DONE = _shape({**_IN_CONTENT, "transcript": _str})
+_TEXT_DONE = _shape({**_IN_CONTENT, "text": _str})
+_RATE_LIMIT = _shape(
+    {},
+    {
+        "name": _one_of(None, "requests", "tokens"),
+        "limit": _opt_int,
+        "remaining": _opt_int,
+        "reset_seconds": lambda v: v is None or _number(v),
+    },
+)
+_RATE_LIMITS = _shape({**_EVENT, "rate_limits": _list_of(_RATE_LIMIT)})
+
 _ARGUMENTS_DELTA = _shape({**_IN_RESPONSE, "call_id": _str, "delta": _str})
 _ARGUMENTS_DONE = _shape({**_IN_RESPONSE, "call_id": _str, "name": _str, "arguments": _str})
 _SPEECH_STARTED = _shape({**_EVENT, "item_id": _str, "audio_start_ms": _int})
@@ -306,6 +330,16 @@ def _transcript(data: dict[str, Any]) -> Result:
     return ev.InputTranscriptCompleted(data["item_id"], data["transcript"])
 
 
+def _ignored(shape: Shape) -> Fast:
+    """The fast path of an event voxline has no use for: None when it is well formed.
+
+    OpenAI sends several of these around every reply (content parts, the end of the audio
+    and of its transcript, rate limits); without a fast path each was validated in full only
+    to be dropped.
+    """
+    return lambda data: None if _fits(data, shape) else NOT_HANDLED
+
+
 def remember_session(session: Any) -> None:
     """Note a `session` payload that passed full validation; the same payload then skips it.
 
@@ -397,6 +431,12 @@ FAST: Final[Mapping[str, Fast]] = {
     "conversation.item.input_audio_transcription.completed": _transcript,
     "session.created": _session,
     "session.updated": _session,
+    "response.content_part.added": _ignored(_PART_EVENT),
+    "response.content_part.done": _ignored(_PART_EVENT),
+    "response.output_audio.done": _ignored(_CONTENT_DONE),
+    "response.output_audio_transcript.done": _ignored(_TRANSCRIPT_DONE),
+    "response.output_text.done": _ignored(_TEXT_DONE),
+    "rate_limits.updated": _ignored(_RATE_LIMITS),
 }
 """The event types with a fast path."""
 
