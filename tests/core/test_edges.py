@@ -9,7 +9,7 @@ from voxline.core import commands as cmd
 from voxline.core import events as ev
 from voxline.core import session_events as se
 from voxline.core.clock import SystemClock
-from voxline.core.config import AudioFormat, SemanticVAD, ServerVAD, SessionConfig
+from voxline.core.config import AudioFormat, SemanticVAD, ServerVAD, SessionConfig, ToolSpec
 from voxline.core.effects import RunGuardrails
 from voxline.core.ids import CountingIds, random_id
 from voxline.core.inputs import Interrupt, UserText
@@ -123,3 +123,9 @@ def test_breadcrumbs_are_not_replayed_to_the_model() -> None:
         "CreateResponse",
     ]
     assert h.of(h.outputs, se.HandoffCompleted)
+
+
+def test_a_config_offers_no_tools_when_tool_choice_is_none() -> None:
+    spec = ToolSpec("lookup", "Look up.", {"type": "object", "properties": {}})
+    assert SessionConfig(instructions="", tools=(spec,)).offered_tools == (spec,)
+    assert SessionConfig(instructions="", tools=(spec,), tool_choice="none").offered_tools == ()

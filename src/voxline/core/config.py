@@ -76,6 +76,11 @@ class SessionConfig:
         return td is not None and td.interrupt_response
 
     @property
+    def offered_tools(self) -> tuple[ToolSpec, ...]:
+        """The tools the model may call: none when `tool_choice` is "none"."""
+        return () if self.tool_choice == "none" else self.tools
+
+    @property
     def server_creates_responses(self) -> bool:
         """True when the model answers by itself at the end of the user's turn."""
         td = self.turn_detection

@@ -242,7 +242,7 @@ class LocalRealtimeModel:
             self._spawn(self._prepare(config))
 
     async def _prepare(self, config: SessionConfig) -> None:
-        tools = () if config.tool_choice == "none" else config.tools
+        tools = config.offered_tools
         try:
             await self._on_llm_lane(lambda: self._locked_prepare(config.instructions, tools))
         except Exception as exc:
@@ -525,7 +525,7 @@ class LocalRealtimeModel:
         if self._responding() or self._priming is not None:
             return  # (an agent still being prepared is fine: the prime queues behind it)
         messages = (*self._dialogue.messages(), ChatMessage("user", words))
-        tools = () if config.tool_choice == "none" else config.tools
+        tools = config.offered_tools
         stop = self._priming = threading.Event()
         self._priming_complete = complete
 
@@ -613,7 +613,7 @@ class LocalRealtimeModel:
             response_id,
             request.instructions if request.instructions is not None else config.instructions,
             messages,
-            () if config.tool_choice == "none" else config.tools,
+            config.offered_tools,
             request.max_output_tokens or self.options.max_tokens,
             audio="audio" in config.modalities,
             voice=config.voice,

@@ -94,7 +94,7 @@ class EngineParts:
         """
         for n, (name, config) in enumerate(agents, start=1):
             began = time.perf_counter()
-            tools = () if config.tool_choice == "none" else config.tools
+            tools = config.offered_tools
             try:
                 with component_lock(self.llm):
                     self.llm.prepare(config.instructions, tools)
