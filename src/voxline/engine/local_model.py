@@ -47,6 +47,15 @@ class _SttJob:
 
 
 @dataclass(frozen=True, slots=True)
+class _Prime:
+    """A prime running on the LLM lane: set `stop` to end it; `complete` when it evaluates
+    the whole prompt of a pause (kept when the turn ends there)."""
+
+    stop: threading.Event
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
 class _Head:
     """A turn's words up to a pause the speaker went on after: later transcripts of the turn
     only transcribe the audio after it (a pause is silence, so no word is cut)."""
@@ -120,8 +129,7 @@ class LocalRealtimeModel:
         self._response_task: asyncio.Task[None] | None = None
         self._prepared: tuple[str, tuple[str, ...]] | None = None
         self._llm_jobs = 0
-        self._priming: threading.Event | None = None  # set it to stop the running prime
-        self._priming_complete = False
+        self._priming: _Prime | None = None  # the running prime
         self._vad_failing = False
         self._speech_end_at: float | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -279,7 +287,7 @@ class LocalRealtimeModel:
                     self._emit(ev.SpeechStopped(item, end_ms))
                     self._speech_end_at = self._clock.now()
                     self._commit(item, segment, respond=self._server_creates())
-        if self._priming is not None and self._priming_complete and self._turns.voiced:
+        if self._priming is not None and self._priming.complete and self._turns.voiced:
             self._stop_priming()  # the caller went on after the pause: not their last words
         self._maybe_partial()
 
@@ -526,8 +534,8 @@ class LocalRealtimeModel:
             return  # (an agent still being prepared is fine: the prime queues behind it)
         messages = (*self._dialogue.messages(), ChatMessage("user", words))
         tools = config.offered_tools
-        stop = self._priming = threading.Event()
-        self._priming_complete = complete
+        prime = self._priming = _Prime(threading.Event(), complete)
+        stop = prime.stop
 
         def work() -> None:
             with component_lock(llm):
@@ -546,14 +554,14 @@ class LocalRealtimeModel:
             except Exception:  # noqa: BLE001 - priming is only a head start
                 log.debug("priming the LLM failed; the turn evaluates its prompt itself")
             finally:
-                if self._priming is stop:
+                if self._priming is prime:
                     self._priming = None
 
         self._spawn(run())
 
     def _stop_priming(self, *, keep_complete: bool = False) -> None:
-        if self._priming is not None and not (keep_complete and self._priming_complete):
-            self._priming.set()
+        if self._priming is not None and not (keep_complete and self._priming.complete):
+            self._priming.stop.set()
             self._priming = None
 
     # ----------------------------------------------------------------- responses
