@@ -17,10 +17,12 @@ model speaks a reply streamed in real time as audio deltas. Measured:
 voxline is reported as ratios to the floor (the protocol work any framework must do) and to
 openai-agents, read two ways: "voxline" iterates the session (`async for event in session`),
 "push" subscribes a listener (`session.subscribe`). The machine may be shared and is noisy:
-compare ratios from one run.
+compare ratios from one run. Every ratio of medians comes with a seeded bootstrap 95%
+interval, and each metric's sample count is reported; by default each run streams long
+enough for 40 first chunks and 40 tool round trips per client (--min-samples).
 
-Run: .venv/bin/python benchmarks/transport_bench.py [--sessions 1,10,50] [--seconds 20]
-        [--clients voxline,push,agents,floor] [--out benchmarks/results/transport.json]
+Run: .venv/bin/python benchmarks/transport_bench.py [--sessions 1,10,50] [--min-samples 40]
+        [--seconds S] [--clients voxline,floor (add push,agents)] [--out PATH]
 Prints a table and writes the JSON.
 """
 
@@ -34,10 +36,12 @@ import platform
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from transport.clients import CLIENTS, client_process
+from transport.stats import ratio_interval
 from transport.traffic import Traffic, summary
 
 RESULTS = Path(__file__).parent / "results" / "transport.json"
@@ -49,6 +53,12 @@ METRICS = (
     ("handoff_round_trip_ms", "handoff round trip", "round_trip"),
     ("cpu_s_per_session_minute", "CPU s / session-minute", "cpu"),
 )
+DEFAULT_CLIENTS = ("voxline", "floor")
+"""The goal's pair; push and agents are opt-in (each adds a run per session count)."""
+MIN_SAMPLES = 40
+"""Default first chunks and tool round trips per client per session count (sets --seconds)."""
+SAMPLED = ("first_chunk_ms", "tool_round_trip_ms")
+"""The metrics --min-samples is about (one of each per turn)."""
 
 
 class Server:
@@ -144,6 +154,23 @@ def merge(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
+def samples(raw: dict[str, Any]) -> dict[str, list[float]]:
+    """The raw samples (seconds) behind each latency and round-trip metric of a pooled run."""
+    if "failed" in raw:
+        return {}
+    trips = raw["server"]["round_trips"]
+
+    def trip(kind: str) -> list[float]:
+        return [t["create_s"] for t in trips if t["kind"] == kind and t["create_s"] is not None]
+
+    return {
+        "first_chunk_ms": raw["first"],
+        "every_chunk_ms": raw["every"],
+        "tool_round_trip_ms": trip("tool"),
+        "handoff_round_trip_ms": trip("handoff"),
+    }
+
+
 def digest(raw: dict[str, Any]) -> dict[str, Any]:
     """Turn one configuration's raw samples into medians, p95s and per-session figures."""
     stats = raw["server"]
@@ -193,21 +220,32 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 2) if a is not None and b and b > 0 else None
 
 
-def ratios(by: dict[tuple[str, int], dict[str, Any]], sessions: int) -> dict[str, Any]:
+def ratios(
+    by: dict[tuple[str, int], dict[str, Any]],
+    sessions: int,
+    sampled: dict[tuple[str, int], dict[str, list[float]]] | None = None,
+) -> dict[str, Any]:
     """voxline/floor, push/floor, voxline/agents and agents/floor for every metric, median
-    and p95 ("push": voxline read by a subscribed listener instead of `async for`)."""
+    and p95 ("push": voxline read by a subscribed listener instead of `async for`), with a
+    seeded bootstrap 95% interval for each ratio of medians (`interval95`; None for CPU, one
+    figure per run, or where a client has no samples)."""
     pairs = (("voxline", "floor"), ("push", "floor"), ("voxline", "agents"), ("agents", "floor"))
+    sampled = sampled or {}
     out: dict[str, Any] = {}
     for a, b in pairs:
         ra, rb = by.get((a, sessions)), by.get((b, sessions))
         if ra is None or rb is None:
             continue
+        sa, sb = sampled.get((a, sessions), {}), sampled.get((b, sessions), {})
         table: dict[str, Any] = {}
         for metric, _label, _goal in METRICS:
-            table[metric] = {
+            cell: dict[str, Any] = {
                 stat: ratio(figure(ra, metric, stat), figure(rb, metric, stat))
                 for stat in ("median", "p95")
             }
+            interval = ratio_interval(sa.get(metric, []), sb.get(metric, []))
+            cell["interval95"] = None if interval is None else [round(x, 2) for x in interval]
+            table[metric] = cell
         out[f"{a}/{b}"] = table
     return out
 
@@ -229,11 +267,36 @@ def fmt(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def print_table(runs: list[dict[str, Any]], analysis: dict[str, Any]) -> None:
+def fmt_interval(interval: list[float] | None) -> str:
+    return "" if interval is None else f" [{interval[0]:.2f}-{interval[1]:.2f}]"
+
+
+def sample_counts(run: dict[str, Any]) -> str:
+    """first chunks / every chunk / tool round trips / handoff round trips of a run."""
+    return "/".join(
+        str(run[m]["n"])
+        for m in ("first_chunk_ms", "every_chunk_ms", "tool_round_trip_ms", "handoff_round_trip_ms")
+    )
+
+
+def few_samples(runs: list[dict[str, Any]], min_samples: int) -> list[str]:
+    """The runs with fewer than `min_samples` first chunks or tool round trips."""
+    notes = []
+    for run in runs:
+        if "failed" in run:
+            continue
+        short = [f"{m} n={run[m]['n']}" for m in SAMPLED if run[m]["n"] < min_samples]
+        if short:
+            notes.append(f"{run['client']} x{run['sessions']}: {', '.join(short)}")
+    return notes
+
+
+def print_table(runs: list[dict[str, Any]], analysis: dict[str, Any], min_samples: int) -> None:
     head = (
         f"{'client':8} {'sess':>4} | {'first ms med/p95':>17} | {'all ms med/p95':>15} | "
         f"{'tool rt ms':>13} | {'handoff rt ms':>13} | {'cpu s/s-min':>11} | "
-        f"{'rss MB':>6} {'KB/sess':>8} | calls/handoffs/errors"
+        f"{'rss MB':>6} {'KB/sess':>8} | {'n first/all/tool/handoff':>24} | "
+        "calls/handoffs/errors"
     )
     print(head)
     print("-" * len(head))
@@ -251,13 +314,15 @@ def print_table(runs: list[dict[str, Any]], analysis: dict[str, Any]) -> None:
             f"{pair('every_chunk_ms'):>15} | {pair('tool_round_trip_ms'):>13} | "
             f"{pair('handoff_round_trip_ms'):>13} | {run['cpu_s_per_session_minute']:>11.3f} | "
             f"{run['rss_before_mb']:>6.1f} {run['rss_per_session_kb']:>8.1f} | "
+            f"{sample_counts(run):>24} | "
             f"{c['tool_calls']}/{c['handoffs']}/{c['errors'] + run['server']['error_count']}"
         )
     for sessions, table in analysis.items():
-        print(f"\nratios at {sessions} session(s), median (p95):")
+        print(f"\nratios at {sessions} session(s), median [bootstrap 95% interval] (p95):")
         for pair_name, metrics in table["ratios"].items():
             cells = ", ".join(
-                f"{label} {fmt(metrics[m]['median'])} ({fmt(metrics[m]['p95'])})"
+                f"{label} {fmt(metrics[m]['median'])}{fmt_interval(metrics[m]['interval95'])} "
+                f"({fmt(metrics[m]['p95'])})"
                 for m, label, _goal in METRICS
             )
             print(f"  {pair_name:15} {cells}")
@@ -265,25 +330,46 @@ def print_table(runs: list[dict[str, Any]], analysis: dict[str, Any]) -> None:
             checks = table.get(f"{client}_within_goal")
             if not checks:
                 continue
+            vs_floor = table["ratios"][f"{client}/floor"]
             verdict = ", ".join(
-                f"{m}: {'yes' if ok else 'NO' if ok is not None else '-'}"
+                f"{m}: {'met' if ok else 'NOT met' if ok is not None else '-'} "
+                f"{fmt(vs_floor[m]['median'])}{fmt_interval(vs_floor[m]['interval95'])}"
                 for m, ok in checks.items()
             )
             print(
-                f"  {client} within goal of floor (latency/round trip <= 1.5x, CPU <= 1.25x): "
-                f"{verdict}"
+                f"  {client} within goal of floor (latency/round trip <= 1.5x, CPU <= 1.25x; "
+                f"met = median ratio <= goal): {verdict}"
             )
+    short = few_samples(runs, min_samples)
+    if short:
+        print(f"\nfewer than {min_samples} samples (wide intervals): " + "; ".join(short))
     print(
         "\nnote: a shared 2-core machine is noisy (other processes may run); the load average "
-        "is in the JSON. Compare ratios from one run, not absolute numbers across runs."
+        "is in the JSON. Compare ratios from one run, not absolute numbers across runs; an "
+        "interval that straddles the goal means the run cannot tell."
     )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", default="1,10,50", help="comma-separated session counts")
-    parser.add_argument("--seconds", type=float, default=20.0, help="streaming time per run")
-    parser.add_argument("--clients", default=",".join(CLIENTS), help="voxline,push,agents,floor")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="streaming time per run (default: at least 20 s, longer where needed for "
+        "--min-samples)",
+    )
+    parser.add_argument(
+        "--min-samples",
+        type=int,
+        default=MIN_SAMPLES,
+        help="first chunks and tool round trips per client per session count, over all "
+        "rounds; sets the streaming time unless --seconds is given (then only reported)",
+    )
+    parser.add_argument(
+        "--clients", default=",".join(DEFAULT_CLIENTS), help="some of voxline,push,agents,floor"
+    )
     parser.add_argument("--input-chunk-ms", type=int, default=50, help="microphone chunk")
     parser.add_argument(
         "--repeat", type=int, default=1, help="rounds per configuration, interleaved, pooled"
@@ -308,8 +394,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--sessions must be comma-separated integers, not {args.sessions!r}")
     if not args.session_counts or min(args.session_counts) < 1:
         parser.error("--sessions needs at least one count, each 1 or more")
-    if args.seconds <= 0:
+    if args.seconds is not None and args.seconds <= 0:
         parser.error("--seconds must be positive")
+    if args.min_samples < 0:
+        parser.error("--min-samples must be 0 or more")
     if args.repeat < 1:
         parser.error("--repeat must be 1 or more")
     if args.reply_chunks < 1 or args.input_chunk_ms < 10:
@@ -320,32 +408,51 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def plan(args: argparse.Namespace, traffic: Traffic) -> dict[int, Traffic]:
+    """The traffic of each session count: `--seconds` as given, or long enough that the
+    rounds together give every client `--min-samples` turns (one first chunk and one tool
+    round trip each)."""
+    if args.seconds is not None:
+        return dict.fromkeys(args.session_counts, traffic)
+    per_round = -(-args.min_samples // args.repeat)
+    return {
+        n: replace(traffic, seconds=traffic.seconds_for(per_round, n)) for n in args.session_counts
+    }
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     traffic = Traffic(
-        seconds=args.seconds, input_chunk_ms=args.input_chunk_ms, reply_chunks=args.reply_chunks
+        seconds=args.seconds or Traffic.seconds,
+        input_chunk_ms=args.input_chunk_ms,
+        reply_chunks=args.reply_chunks,
     )
+    plans = plan(args, traffic)
+    total = sum(t.seconds for t in plans.values()) * args.repeat * len(args.client_list)
+    print(f"streaming {total / 60:.1f} min in all (plus about 5 s per run to start)", flush=True)
     load_before = os.getloadavg()
     rounds: dict[tuple[str, int], list[dict[str, Any]]] = {}
     server = Server(traffic)
     try:
-        for sessions in args.session_counts:
+        for sessions, planned in plans.items():
             for round_ in range(args.repeat):
                 for kind in args.client_list:
                     print(
-                        f"running {kind} x{sessions} for {traffic.seconds:g} s "
+                        f"running {kind} x{sessions} for {planned.seconds:g} s "
                         f"(round {round_ + 1}/{args.repeat}) ...",
                         flush=True,
                     )
-                    raw = run_one(server, kind, sessions, traffic, args.profile)
+                    raw = run_one(server, kind, sessions, planned, args.profile)
                     rounds.setdefault((kind, sessions), []).append(raw)
     finally:
         server.stop()
-    runs = [digest(merge(r)) for r in rounds.values()]
+    pooled = {key: merge(r) for key, r in rounds.items()}
+    sampled = {key: samples(raw) for key, raw in pooled.items()}
+    runs = [digest(raw) for raw in pooled.values()]
     by = {(r["client"], r["sessions"]): r for r in runs}
     analysis = {
         str(n): {
-            "ratios": (table := ratios(by, n)),
+            "ratios": (table := ratios(by, n, sampled)),
             "voxline_within_goal": goal_check(table),
             "push_within_goal": goal_check(table, "push"),
         }
@@ -362,11 +469,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
         },
         "traffic": vars(traffic),
+        "seconds_per_round": {str(n): t.seconds for n, t in plans.items()},
+        "min_samples": args.min_samples,
+        "few_samples": few_samples(runs, args.min_samples),
         "goal": GOAL,
         "runs": runs,
         "analysis": analysis,
     }
-    print_table(runs, analysis)
+    print_table(runs, analysis, args.min_samples)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwrote {args.out}")

@@ -77,26 +77,30 @@ async def _stream(
 
 
 async def warm_up(open_session: Opener, base_url: str, traffic: Traffic) -> Counts:
-    """Run one unmeasured session through a tool call and a handoff, each with its reply.
+    """Run one unmeasured session through one turn: a tool call, a handoff and the reply.
 
     One-time costs (imports, pydantic schema builds, first-use caches) on either side then
     stay out of the figures. The server's VAD counts audio by its length, not by wall time,
-    so each turn's audio is sent at once; only the replies take real time.
+    so the turn's audio is sent at once; only the reply takes real time.
     """
     latencies, counts = Latencies(), Counts()
     handle = await open_session(base_url, latencies, counts)
     loud, silent = mic_chunks(traffic)
     try:
-        for turn in (1, 2):
-            for _ in range(traffic.loud_chunks()):
-                await handle.send_audio(loud)
-            for _ in range(traffic.silence_ms // traffic.input_chunk_ms + 2):
-                await handle.send_audio(silent)
-            deadline = time.monotonic() + 15
-            while counts.replies < 2 * turn or len(latencies.every) < turn * traffic.reply_chunks:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"warm-up turn {turn} got no full reply within 15 s")
-                await asyncio.sleep(0.01)
+        for _ in range(traffic.loud_chunks()):
+            await handle.send_audio(loud)
+        for _ in range(traffic.silence_ms // traffic.input_chunk_ms + 2):
+            await handle.send_audio(silent)
+        deadline = time.monotonic() + 15
+        # the tool call and the handoff answered, and every chunk of the reply
+        while (
+            counts.tool_calls < 1
+            or counts.handoffs < 1
+            or len(latencies.every) < traffic.reply_chunks
+        ):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the warm-up turn got no full reply within 15 s")
+            await asyncio.sleep(0.01)
     finally:
         await handle.close()
     return counts

@@ -1,8 +1,9 @@
 """The benchmark's fake realtime server: voxline's FakeRealtimeServer run in its own process.
 
-Each connection follows its own script (a function call on every user turn, alternating a
-tool and a handoff, then a spoken reply streamed in real time). Audio deltas carry their send
-time inside the audio bytes; function-call round trips are timed here, on the server's clock.
+Each connection follows its own script (on every user turn a tool call, on odd turns then a
+handoff to the other agent, then a spoken reply streamed in real time). Audio deltas carry
+their send time inside the audio bytes; function-call round trips are timed here, on the
+server's clock.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
+from collections import deque
 from multiprocessing.connection import Connection as Pipe
 from typing import Any
 
@@ -40,7 +42,8 @@ class BenchConnection(Connection):
         """The first connection of a run is the client's warm-up: its timings are left out."""
         self.agent = AGENTS[0]
         self.turn = 0
-        self.reply_next = False
+        self.steps: deque[FakeReply | FakeToolCall] = deque()
+        """What the model still does this turn; empty: the next response starts a turn."""
         self.audio_index = 0
         self.call: _Call | None = None
 
@@ -50,22 +53,24 @@ class BenchConnection(Connection):
         self.response = asyncio.create_task(self.respond(self.next_step()), name="bench-response")
 
     def next_step(self) -> FakeReply | FakeToolCall:
-        traffic = self.bench.traffic
-        if self.reply_next:
-            self.reply_next = False
-            return FakeReply(
-                text="Your order A1001 shipped with DHL and should arrive on Thursday.",
-                audio_chunks=traffic.reply_chunks,
-                chunk_ms=traffic.output_chunk_ms,
-                chunk_interval_s=traffic.output_chunk_ms / 1000,
+        """The next response: each turn is a tool call, on odd turns then a handoff, and the
+        spoken reply."""
+        if not self.steps:
+            self.turn += 1
+            traffic = self.bench.traffic
+            self.steps.append(FakeToolCall("lookup_order", {"order_id": "A1001"}))
+            if self.turn % 2:
+                self.agent = AGENTS[1] if self.agent == AGENTS[0] else AGENTS[0]
+                self.steps.append(FakeToolCall(f"transfer_to_{self.agent}", {}))
+            self.steps.append(
+                FakeReply(
+                    text="Your order A1001 shipped with DHL and should arrive on Thursday.",
+                    audio_chunks=traffic.reply_chunks,
+                    chunk_ms=traffic.output_chunk_ms,
+                    chunk_interval_s=traffic.output_chunk_ms / 1000,
+                )
             )
-        self.reply_next = True
-        self.turn += 1
-        if self.turn % 2:
-            return FakeToolCall("lookup_order", {"order_id": "A1001"})
-        other = AGENTS[1] if self.agent == AGENTS[0] else AGENTS[0]
-        self.agent = other
-        return FakeToolCall(f"transfer_to_{other}", {})
+        return self.steps.popleft()
 
     async def emit(self, kind: str, **fields: Any) -> None:
         if kind == "response.output_item.added":

@@ -6,7 +6,7 @@ import math
 import os
 import statistics
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 MAGIC = 0x56584C42  # "VXLB": marks a stamped audio delta
@@ -34,14 +34,15 @@ class Traffic:
 
     The user speaks for `speech_ms` then stays silent for the rest of a `turn_ms` cycle,
     sending microphone chunks of `input_chunk_ms` in real time. The server's VAD ends the turn
-    after `silence_ms`; the model then calls a function (a tool on even turns, a handoff to
-    the other agent on odd ones) and, once the client answers it, speaks a reply of
-    `reply_chunks` audio deltas of `output_chunk_ms`, streamed in real time.
+    after `silence_ms`; the model then calls a tool and, on odd turns, once the client has
+    answered it, hands off to the other agent; once the client answers the last call, the
+    model speaks a reply of `reply_chunks` audio deltas of `output_chunk_ms`, streamed in
+    real time. Every turn gives one tool round trip and one reply (first chunk).
     """
 
     seconds: float = 20.0
-    speech_ms: int = 1000
-    turn_ms: int = 4000
+    speech_ms: int = 500
+    turn_ms: int = 3000
     silence_ms: int = 500
     input_chunk_ms: int = 50
     output_chunk_ms: int = 100
@@ -56,6 +57,29 @@ class Traffic:
     def offset_s(self, index: int, sessions: int) -> float:
         """When session `index` starts talking: spread evenly over one turn."""
         return index * self.turn_ms / 1000 / max(1, sessions)
+
+    def turn_s(self) -> float:
+        """How long one turn takes up to its reply's last chunk (plus 0.2 s of slack)."""
+        reply_ms = self.reply_chunks * self.output_chunk_ms
+        return (self.speech_ms + self.silence_ms + reply_ms + 200) / 1000
+
+    def turns(self, sessions: int) -> int:
+        """How many turns of `sessions` sessions finish within `seconds` (each gives a tool
+        round trip and a reply)."""
+        total = 0
+        for i in range(sessions):
+            room = self.seconds - self.offset_s(i, sessions) - self.turn_s()
+            if room >= 0:
+                total += int(room * 1000 // self.turn_ms) + 1
+        return total
+
+    def seconds_for(self, turns: int, sessions: int) -> float:
+        """The shortest streaming time (in 0.5 s steps, at least `seconds`) in which
+        `sessions` sessions finish `turns` turns."""
+        seconds = self.seconds
+        while replace(self, seconds=seconds).turns(sessions) < turns:
+            seconds += 0.5
+        return seconds
 
 
 def mic_chunks(traffic: Traffic) -> tuple[bytes, bytes]:

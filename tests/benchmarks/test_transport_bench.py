@@ -29,8 +29,9 @@ def test_one_session_of_each_client_measures_audio_round_trips_cpu_and_memory(
 ) -> None:
     out = tmp_path / "transport.json"
     done = run_bench(
-        "--sessions", "1", "--seconds", "2.5", "--reply-chunks", "3", "--out", str(out)
-    )
+        "--sessions", "1", "--seconds", "2.5", "--reply-chunks", "3", "--out", str(out),
+        "--clients", ",".join(CLIENTS),
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     report: dict[str, Any] = json.loads(out.read_text())
     runs = {run["client"]: run for run in report["runs"]}
@@ -55,6 +56,15 @@ def test_one_session_of_each_client_measures_audio_round_trips_cpu_and_memory(
     assert set(ratios) == {"voxline/floor", "push/floor", "voxline/agents", "agents/floor"}
     assert ratios["push/floor"]["first_chunk_ms"]["median"] > 0
     assert ratios["voxline/floor"]["tool_round_trip_ms"]["median"] > 0
+    # one sample a side: every resample is that sample, so the interval is the ratio itself
+    low, high = ratios["voxline/floor"]["tool_round_trip_ms"]["interval95"]
+    assert low == high > 0
+    assert ratios["voxline/floor"]["cpu_s_per_session_minute"]["interval95"] is None
+    # a 2.5 s run is far below the default 40 samples, and the report says so
+    assert report["min_samples"] == 40
+    assert any(note.startswith("voxline x1: first_chunk_ms n=1") for note in report["few_samples"])
+    assert "fewer than 40 samples" in done.stdout
+    assert "n first/all/tool/handoff" in done.stdout
     assert "voxline within goal of floor" in done.stdout
     assert "push within goal of floor" in done.stdout
     assert "noisy" in done.stdout
