@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pydantic
 import pytest
@@ -208,3 +209,25 @@ def test_an_unhashable_default_still_builds_a_tool() -> None:
     first, second = function_tool(pick), function_tool(pick)
     assert first.parse_arguments("{}") == {"options": ["a"]}
     assert first.args_model is not second.args_model
+
+
+def test_lists_and_non_ascii_text_are_written_as_json_dumps_writes_them() -> None:
+    value = [{"city": "Zürich", "n": 1.5, "none": None}, "é"]
+    assert serialize_output(value) == json.dumps(value, default=str, ensure_ascii=False)
+    assert serialize_output({"when": Path("/tmp")}) == '{"when": "/tmp"}'
+
+
+def test_a_partial_of_an_async_function_and_a_method_are_async_tools() -> None:
+    async def lookup(order_id: str, verbose: bool) -> str:
+        return order_id
+
+    class Desk:
+        async def lookup(self, order_id: str) -> str:
+            return order_id
+
+    def build(func: Any) -> FunctionTool:
+        return FunctionTool("t", "d", {}, func, pydantic.BaseModel)
+
+    assert build(functools.partial(lookup, verbose=True)).is_async
+    assert build(Desk().lookup).is_async
+    assert not build(functools.partial(print)).is_async

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from voxline.agents import Agent, function_tool
+from voxline.agents import Agent, RunContext, function_tool
 from voxline.core import commands as cmd
 from voxline.core import events as ev
 from voxline.core import session_events as se
@@ -223,3 +223,29 @@ def test_an_empty_answer_does_not_count_as_answering() -> None:
     out = h.feed(call("transfer_to_router", {}, call_id="c2"))
     assert h.conv.agent.name == "Support Desk"
     assert error_of(h.of(out, cmd.AddFunctionOutput)[0].output)["type"] == "HandoffError"
+
+
+def test_a_tool_that_takes_the_context_gets_the_history_up_to_its_call() -> None:
+    @function_tool
+    def whoami(ctx: RunContext) -> str:
+        """Who is talking."""
+        return ctx.agent_name
+
+    desk = Agent(name="desk", instructions="x", tools=[whoami, lookup_order])
+    h = Harness(desk)
+    h.feed(UserText("who am I?"))
+    out = h.feed(call("whoami", {}, call_id="c1", response_id="r1")[:2])
+    context = h.of(out, RunTool)[0].context
+    assert context.history == h.conv.history  # the user's message, then the call itself
+    assert isinstance(context.history[0], Message)
+    assert isinstance(context.history[-1], FunctionCall)
+    assert context.history[-1].call_id == "c1"
+
+
+def test_a_tool_without_a_context_parameter_is_not_handed_a_copy_of_the_history() -> None:
+    h = Harness(support, others=[router])
+    h.feed(UserText("where is A1?"))
+    out = h.feed(call("lookup_order", {"order_id": "A1"}, call_id="c1", response_id="r1")[:2])
+    context = h.of(out, RunTool)[0].context
+    assert context.history == ()  # nobody reads it: the tool does not take the context
+    assert (context.agent_name, context.call_id) == ("Support Desk", "c1")

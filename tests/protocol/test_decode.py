@@ -167,6 +167,23 @@ def test_garbage_json_is_an_error_with_the_raw_text() -> None:
     assert out.raw == "{not json"
 
 
+def test_a_text_frame_decodes_the_same_with_whitespace_around_it_or_as_bytes() -> None:
+    frame = json.dumps({**REF, "type": "response.output_audio.delta", "content_index": 0,
+                        "delta": "AAAA"})  # fmt: skip
+    plain = decode_event(frame)
+    assert isinstance(plain, ev.OutputAudioDelta)
+    assert decode_event(f" {frame}\n") == plain
+    assert decode_event(frame.encode()) == plain
+
+
+@pytest.mark.parametrize("raw", ['{"type": "response.done"} {}', '{"type": "resp', "\ufeff{}"])
+def test_a_frame_that_is_not_one_json_value_is_an_invalid_json_error(raw: str) -> None:
+    out = decode_event(raw)
+    assert isinstance(out, ev.ModelError)
+    assert out.code == "invalid_json"
+    assert out.raw == raw
+
+
 def test_unknown_event_type_is_an_error_with_the_payload() -> None:
     payload = {"type": "response.hologram.delta", "event_id": "e"}
     out = decode(payload)

@@ -10,6 +10,8 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from inspect import CO_COROUTINE
+from types import FunctionType
 from typing import Any, overload
 
 import pydantic
@@ -47,7 +49,10 @@ class FunctionTool:
     @property
     def is_async(self) -> bool:
         """True when calling the function returns an awaitable."""
-        return inspect.iscoroutinefunction(self.func)
+        func = self.func
+        if type(func) is FunctionType and func.__code__.co_flags & CO_COROUTINE:
+            return True  # an `async def` function: asked on every call, answered in one check
+        return inspect.iscoroutinefunction(func)
 
     def spec(self) -> ToolSpec:
         """The tool as the model sees it."""
@@ -97,11 +102,17 @@ def serialize_output(value: Any) -> str:
     """Turn a tool's return value into the text the model reads."""
     if isinstance(value, str):
         return value
+    if type(value) is dict or type(value) is list:
+        return _OUTPUT_JSON(value)  # the common answer, without the model/dataclass checks
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump_json()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         value = dataclasses.asdict(value)
-    return json.dumps(value, default=str, ensure_ascii=False)
+    return _OUTPUT_JSON(value)
+
+
+_OUTPUT_JSON = json.JSONEncoder(default=str, ensure_ascii=False).encode
+"""json.dumps(value, default=str, ensure_ascii=False) without building an encoder per call."""
 
 
 _ARG_LINE = re.compile(r"^\s*(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")

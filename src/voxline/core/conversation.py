@@ -85,7 +85,8 @@ class Conversation:
         self._playback = Playback(self._opts.base_config.output_format.bytes_per_ms)
         self._configs: dict[str, SessionConfig] = {}
         self._checked: dict[str, int] = {}
-        self._pending_calls: dict[str, tuple[str, float]] = {}
+        self._pending_calls: dict[str, str] = {}
+        """The name of each running tool, by call id."""
         self._followup: cmd.CreateResponse | None = None
         self._notes: list[cmd.AddMessage] = []
         self._retries = 0
@@ -243,7 +244,7 @@ class Conversation:
 
     def _add(self, item: Any) -> None:
         self._history.add(item)
-        self._emit(se.HistoryItemAdded(item))
+        self._out.append(se.HistoryItemAdded(item))
 
     def _update(self, item: Any) -> None:
         self._history.replace(item)
@@ -400,11 +401,12 @@ class Conversation:
 
     def _on_text_delta(self, event: ev.OutputTextDelta) -> None:
         item_id = event.item_id
-        self._assistant_item(event.response_id, item_id)
+        if item_id not in self._item_response:  # every later delta of a message skips this
+            self._assistant_item(event.response_id, item_id)
         if self._playback.is_cut(item_id):
             return
-        length = self._history.append_text(item_id, event.delta, self._now())
-        self._emit(se.TranscriptDelta(item_id, Role.ASSISTANT, event.delta))
+        length = self._history.append_text(item_id, event.delta, self._clock.wall())
+        self._out.append(se.TranscriptDelta(item_id, Role.ASSISTANT, event.delta))
         checked = self._checked.get(item_id, 0)
         if length - checked >= self._opts.guardrail_debounce_chars:
             self._check_guardrails(self._message(item_id))
@@ -419,11 +421,12 @@ class Conversation:
 
     def _on_audio_delta(self, event: ev.OutputAudioDelta) -> None:
         item_id = event.item_id
-        self._assistant_item(event.response_id, item_id)
+        if item_id not in self._item_response:
+            self._assistant_item(event.response_id, item_id)
         audio_ms = self._playback.receive(item_id, len(event.audio), self._clock.now)
         if audio_ms is not None:
             self._history.set_audio_ms(item_id, audio_ms)
-            self._emit(se.AudioReceived(item_id, event.audio))
+            self._out.append(se.AudioReceived(item_id, event.audio))
 
     def _on_item_done(self, event: ev.OutputItemDone) -> None:
         self._assistant_item(event.response_id, event.item_id)
@@ -476,15 +479,19 @@ class Conversation:
     def _on_function_call(self, event: ev.FunctionCallRequested) -> None:
         agent = self._agent
         call = FunctionCall(
-            event.item_id, event.call_id, event.name, event.arguments, self._now(), agent
+            event.item_id, event.call_id, event.name, event.arguments, self._clock.wall(), agent
         )
         self._add(call)
-        self._emit(se.ToolCallStarted(event.call_id, event.name, event.arguments, agent))
+        self._out.append(se.ToolCallStarted(event.call_id, event.name, event.arguments, agent))
         plan = plan_call(self._graph, agent, event)
         match plan:
             case RunCall(tool=tool, arguments=arguments):
-                self._pending_calls[event.call_id] = (event.name, self._clock.now())
-                self._emit(RunTool(event.call_id, tool, arguments, self.context(event.call_id)))
+                self._pending_calls[event.call_id] = event.name
+                # only a tool that takes the context reads its history: the others skip a
+                # copy of the whole conversation on every call
+                history = self._history.snapshot() if tool.context_param is not None else ()
+                context = RunContext(agent, history, self._opts.metadata, event.call_id)
+                self._emit(RunTool(event.call_id, tool, arguments, context))
             case HandoffCall(target=target) if target in self._turn_agents:
                 error = HandoffError(
                     f"{target} already had this turn and nobody has answered the user yet; "
@@ -508,23 +515,22 @@ class Conversation:
 
     def _answer(self, call_id: str, name: str, text: str, duration: float, is_error: bool) -> None:
         item = FunctionCallOutput(
-            self._ids("out"), call_id, name, text, self._now(), is_error, duration
+            self._ids("out"), call_id, name, text, self._clock.wall(), is_error, duration
         )
         self._add(item)
-        self._emit(se.ToolCallFinished(call_id, name, text, is_error, duration))
-        self._emit(cmd.AddFunctionOutput(item.id, call_id, text))
+        self._out.append(se.ToolCallFinished(call_id, name, text, is_error, duration))
+        self._out.append(cmd.AddFunctionOutput(item.id, call_id, text))
         self._request_response(cmd.CreateResponse())
 
     def _on_tool_result(self, result: inp.ToolResult) -> None:
-        pending = self._pending_calls.pop(result.call_id, None)
-        if pending is None:
+        name = self._pending_calls.pop(result.call_id, None)
+        if name is None:
             error = ProtocolError(
                 f"a tool result arrived for call {result.call_id}, which is not running",
                 code="unknown_call",
             )
             self._emit(se.ErrorOccurred(error))
             return
-        name, _started = pending
         self._answer(result.call_id, name, result.output, result.duration_s, result.is_error)
 
     # ----------------------------------------------------------------- guardrails

@@ -13,7 +13,11 @@ from voxline.agents.tool import FunctionTool
 
 @dataclass(frozen=True, slots=True)
 class RunTool:
-    """Run a tool with validated arguments; answer with a ToolResult within `tool.timeout_s`."""
+    """Run a tool with validated arguments; answer with a ToolResult within `tool.timeout_s`.
+
+    `context.history` is filled only for a tool that takes the context (`tool.context_param`),
+    the one reader of it; for the others it is empty.
+    """
 
     call_id: str
     tool: FunctionTool

@@ -46,15 +46,15 @@ class History:
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._items
 
-    def add(self, item: HistoryItem) -> HistoryItem:
-        return self.replace(item)
-
     def replace(self, item: HistoryItem) -> HistoryItem:
         """Put the new version of an existing item where the old one stood."""
         self._streams.pop(item.id, None)
         self._items[item.id] = item
         self._snapshot = None
         return item
+
+    add = replace
+    """Add a new item at the end (the same step as replacing one: a call fewer per item)."""
 
     def get(self, item_id: str) -> HistoryItem | None:
         if item_id in self._streams:

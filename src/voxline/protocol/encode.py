@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
-from typing import Any, assert_never
+from json.encoder import encode_basestring_ascii
+from typing import assert_never
 
 from openai.types.realtime import (
     ConversationItemCreateEvent,
@@ -164,8 +164,13 @@ def encode_command_json(command: cmd.ModelCommand) -> str:
             data = base64.b64encode(audio).decode("ascii")
             return f'{{"type":"input_audio_buffer.append","audio":"{data}"}}'
         case cmd.AddFunctionOutput(item_id=item_id, call_id=call_id, output=output):
-            item = {"type": "function_call_output", "id": item_id, "call_id": call_id}
-            return _json({"type": "conversation.item.create", "item": {**item, "output": output}})
+            # three escaped strings in a fixed frame: what json.dumps writes, without
+            # building the dicts or walking them through the encoder
+            return (
+                '{"type":"conversation.item.create","item":{"type":"function_call_output",'
+                f'"id":{_string(item_id)},"call_id":{_string(call_id)},'
+                f'"output":{_string(output)}}}}}'
+            )
         case cmd.CreateResponse(context=None, instructions=None, max_output_tokens=None):
             return '{"type":"response.create"}'
         case cmd.CommitAudio():
@@ -178,8 +183,8 @@ def encode_command_json(command: cmd.ModelCommand) -> str:
             return dumps(encode_command(command))
 
 
-def _json(data: dict[str, Any]) -> str:
-    return json.dumps(data, separators=(",", ":"))
+_string = encode_basestring_ascii
+"""A JSON string literal, escaped as json.dumps escapes it (ASCII only)."""
 
 
 class SessionUpdates:

@@ -19,6 +19,10 @@ from voxline.session.eager import start
 log = logging.getLogger("voxline.session")
 
 
+_PLAIN = frozenset({dict, list, str, int, float, bool, type(None)})
+"""Types a tool commonly returns, which are never awaitable (no ABC check for them)."""
+
+
 async def run_tool(effect: RunTool, clock: Clock) -> ToolResult:
     """Run one tool call and always return a result: its output, or an error the model can read.
 
@@ -36,7 +40,7 @@ async def run_tool(effect: RunTool, clock: Clock) -> ToolResult:
             # asyncio.timeout runs it in this task (wait_for would start one more task)
             async with asyncio.timeout(tool.timeout_s):
                 value = await asyncio.to_thread(tool.func, **kwargs)
-        if inspect.isawaitable(value):
+        if type(value) not in _PLAIN and inspect.isawaitable(value):
             async with asyncio.timeout(tool.timeout_s):
                 value = await value
         output, is_error = serialize_output(value), False

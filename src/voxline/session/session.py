@@ -15,7 +15,7 @@ from voxline.core import inputs as inp
 from voxline.core import session_events as se
 from voxline.core.clock import Clock, SystemClock
 from voxline.core.config import SessionConfig
-from voxline.core.conversation import Conversation, Input
+from voxline.core.conversation import Conversation, Input, Output
 from voxline.core.effects import RunGuardrails, RunTool
 from voxline.core.events import ConnectionChanged, ConnectionState, Usage
 from voxline.core.ids import IdFactory, random_id
@@ -38,6 +38,7 @@ class _Closed:
 _CLOSED = _Closed()
 
 _COMMANDS: frozenset[type] = frozenset(get_args(cmd.ModelCommand))
+_EVENTS: frozenset[type] = frozenset(get_args(se.SessionEvent))
 
 
 class RealtimeSession:
@@ -283,29 +284,25 @@ class RealtimeSession:
 
     async def _feed(self, item: Input) -> None:
         if not self._started or self._closed:
-            state = "closed" if self._closed else "not started"
-            raise SessionStateError(
-                f"the session is {state}; use `async with RealtimeSession(...)` around calls"
-            )
+            raise self._not_open()
         # feed() is synchronous, so each input is applied whole before the next; only the
         # sends wait, in order, behind the FIFO send lock, so a slow uplink never delays
         # the model's events (audio deltas, function calls) from reaching the app.
-        commands: list[cmd.ModelCommand] = []
-        events: list[se.SessionEvent] = []
-        tools: list[RunTool] = []
-        for output in self._conversation.feed(item):
-            # one set lookup by exact type (the commands are final dataclasses) instead of
-            # isinstance against the ten-member command union for every audio delta
+        outputs = self._conversation.feed(item)
+        if len(outputs) == 1:
+            # most inputs give one output (a microphone chunk's command, a delta's event):
+            # sorted without the lists below
+            output = outputs[0]
             if type(output) in _COMMANDS:
-                commands.append(output)  # type: ignore[arg-type]
-            elif isinstance(output, RunTool):
-                tools.append(output)
-            elif isinstance(output, RunGuardrails):
-                self._spawn(self._guardrails(output))
-            else:
-                events.append(output)  # type: ignore[arg-type]
-        for event in events:
-            self._publish(event)
+                self._changed.set()
+                async with self._send_lock:
+                    await self._send(output)  # type: ignore[arg-type]
+                return
+            if type(output) in _EVENTS:
+                self._publish(output)  # type: ignore[arg-type]
+                self._changed.set()
+                return
+        commands, tools = self._apply(outputs)
         self._changed.set()
         if commands:
             async with self._send_lock:
@@ -318,6 +315,33 @@ class RealtimeSession:
             # (shared with the app's consumer) in between. A tool that waits goes on as a
             # task of its own and never holds up the model's events.
             self._track(eager_task(self._tool(effect), name=f"voxline-tool-{effect.call_id}"))
+
+    def _apply(self, outputs: list[Output]) -> tuple[list[cmd.ModelCommand], list[RunTool]]:
+        """Publish the events and start the guardrails of one input's outputs; return its
+        commands and tools, in order."""
+        commands: list[cmd.ModelCommand] = []
+        events: list[se.SessionEvent] = []
+        tools: list[RunTool] = []
+        for output in outputs:
+            # one set lookup by exact type (the commands are final dataclasses) instead of
+            # isinstance against the ten-member command union for every event
+            if type(output) in _COMMANDS:
+                commands.append(output)  # type: ignore[arg-type]
+            elif isinstance(output, RunTool):
+                tools.append(output)
+            elif isinstance(output, RunGuardrails):
+                self._spawn(self._guardrails(output))
+            else:
+                events.append(output)  # type: ignore[arg-type]
+        for event in events:
+            self._publish(event)
+        return commands, tools
+
+    def _not_open(self) -> SessionStateError:
+        state = "closed" if self._closed else "not started"
+        return SessionStateError(
+            f"the session is {state}; use `async with RealtimeSession(...)` around calls"
+        )
 
     def _publish(self, event: se.SessionEvent) -> None:
         listeners = self._listeners
