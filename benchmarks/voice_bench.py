@@ -12,8 +12,12 @@ is included, as a caller would experience it:
   onset -> SpeechStarted (a client stops playback there) and -> ResponseDone(cancelled) when
   the response was still running.
 
+- reply audio stalls: a player fed by the reply's audio deltas as they arrive runs dry
+  whenever the next piece is late (the caller hears a gap); their total, while the reply
+  plays (until the barge-in, or with --no-barge until its end).
+
 Run: .venv/bin/python benchmarks/voice_bench.py [--rounds N] [--tts espeak|piper] [--scripted-llm]
-     [--first-piece CLAUSE,MAX] [--out FILE]
+     [--first-piece CLAUSE,MAX] [--pause-ms MS] [--partial-ms MS] [--no-barge] [--out FILE]
 Prints a table (median, p95) and writes benchmarks/results/voice_bench.json.
 """
 
@@ -96,51 +100,105 @@ class Streams:
         self.tasks.clear()
 
 
-async def one_round(
-    model: LocalRealtimeModel, events: AsyncIterator[ev.ModelEvent], turn: Clip, barge: Clip
-) -> tuple[dict[str, float], str]:
-    """One spoken turn, then a barge-in over its reply; seconds from the speech itself.
-    Also returns the reply's text generated when its first audio left."""
-    marks: dict[str, float] = {}
-    text = ""
-    at_audio = ""
-    streams = Streams(model)
-    start = streams.start(turn)
-    speech_end = start + turn.offset
-    barge_onset = 0.0
-    reply = ""
-    # Until the barge-in is heard and the reply's response has ended (cancelled, or completed
-    # before the caller spoke: then only SpeechStarted counts, as a client stops playback).
-    while "barge_started" not in marks or not ({"cancelled", "completed"} & marks.keys()):
-        event = await asyncio.wait_for(anext(events), timeout=300)
-        now = time.perf_counter()
+class Playback:
+    """A client's player fed by the reply's audio deltas as they arrive: how long it ran dry.
+
+    Playing starts with the first delta; a delta arriving after everything before it has
+    played is a stall (the caller hears a gap) of the time the player waited.
+    """
+
+    def __init__(self) -> None:
+        self.ends_at: float | None = None
+        self.stall_s = 0.0
+        self.stalls = 0
+
+    def add(self, now: float, audio: bytes) -> None:
+        """A delta of `audio` arrived at `now`."""
+        seconds = len(audio) / 2 / RATE
+        if self.ends_at is None:
+            self.ends_at = now + seconds
+            return
+        if now > self.ends_at:
+            self.stall_s += now - self.ends_at
+            self.stalls += 1
+            self.ends_at = now
+        self.ends_at += seconds
+
+
+class Round:
+    """What one round's events show, as seconds from the speech itself."""
+
+    def __init__(self, streams: Streams, turn: Clip, barge: Clip | None) -> None:
+        self.streams = streams
+        self.barge = barge
+        self.speech_end = streams.start(turn) + turn.offset
+        self.barge_onset = 0.0
+        self.marks: dict[str, float] = {}
+        self.text = ""  # the reply's text so far
+        self.at_audio = ""  # ... when its first audio left
+        self.reply = ""
+        self.playback = Playback()
+
+    def finished(self) -> bool:
+        """With a barge-in: once it is heard and the reply's response has ended (cancelled,
+        or completed before the caller spoke: then only SpeechStarted counts, as a client
+        stops playback); without: once the reply is done."""
+        ended = bool({"cancelled", "completed"} & self.marks.keys())
+        return ended and (self.barge is None or "barge_started" in self.marks)
+
+    def on(self, event: ev.ModelEvent, now: float) -> None:
+        marks = self.marks
         match event:
             case ev.SpeechStopped() if "stopped" not in marks:
-                marks["stopped"] = now - speech_end
+                marks["stopped"] = now - self.speech_end
             case ev.InputTranscriptCompleted() if "transcript" not in marks:
-                marks["transcript"] = now - speech_end
-            case ev.OutputTextDelta() if not reply:
-                marks.setdefault("text", now - speech_end)
-                text += event.delta
+                marks["transcript"] = now - self.speech_end
+            case ev.OutputTextDelta() if not self.reply:
+                marks.setdefault("text", now - self.speech_end)
+                self.text += event.delta
             case ev.OutputAudioDelta() if "audio" not in marks:
-                marks["audio"] = now - speech_end
-                at_audio = text
-                reply = event.response_id
-                barge_onset = streams.start(barge) + barge.onset
-            case ev.SpeechStarted() if barge_onset and "barge_started" not in marks:
-                marks["barge_started"] = now - barge_onset
-            case ev.ResponseDone() if event.response_id == reply:
+                marks["audio"] = now - self.speech_end
+                self.at_audio = self.text
+                self.reply = event.response_id
+                self.playback.add(now, event.audio)
+                if self.barge is not None:
+                    self.barge_onset = self.streams.start(self.barge) + self.barge.onset
+            case ev.OutputAudioDelta() if event.response_id == self.reply:
+                self.playback.add(now, event.audio)
+            case ev.SpeechStarted() if self.barge_onset and "barge_started" not in marks:
+                marks["barge_started"] = now - self.barge_onset
+            case ev.ResponseDone() if event.response_id == self.reply:
                 if event.status is ev.ResponseStatus.CANCELLED:
-                    marks["cancelled"] = now - barge_onset
+                    marks["cancelled"] = now - self.barge_onset
+                elif self.barge is None:
+                    marks["completed"] = now - self.speech_end
                 else:
-                    marks["completed"] = now - barge_onset  # negative: before the barge-in
+                    marks["completed"] = now - self.barge_onset  # negative: before the barge-in
             case ev.ModelError():
                 print(f"  error: {event.message}")
             case _:
                 pass
+
+
+async def one_round(
+    model: LocalRealtimeModel,
+    events: AsyncIterator[ev.ModelEvent],
+    turn: Clip,
+    barge: Clip | None,
+) -> tuple[dict[str, float], str]:
+    """One spoken turn, then (with `barge`) a barge-in over its reply; seconds from the speech
+    itself. Also returns the reply's text generated when its first audio left."""
+    streams = Streams(model)
+    state = Round(streams, turn, barge)
+    while not state.finished():
+        event = await asyncio.wait_for(anext(events), timeout=300)
+        state.on(event, time.perf_counter())
+    marks = state.marks
+    marks["stall_s"] = state.playback.stall_s
+    marks["stalls"] = state.playback.stalls
     # Let the barge-in turn finish streaming; its own reply is not measured.
     await streams.finish()
-    return {k: round(v, 3) for k, v in marks.items()}, at_audio.strip()
+    return {k: round(v, 3) for k, v in marks.items()}, state.at_audio.strip()
 
 
 def pct(values: list[float], q: float) -> float:
@@ -155,10 +213,18 @@ def main() -> None:
     parser.add_argument("--scripted-llm", action="store_true", help="no language model")
     parser.add_argument(
         "--first-piece",
-        default="1,4",
-        help="EngineOptions first_clause_words,first_piece_words (default 1,4)",
+        default="1,3",
+        help="EngineOptions first_clause_words,first_piece_words (default 1,3)",
     )
     parser.add_argument("--pause-ms", type=int, default=100, help="EngineOptions pause_ms")
+    parser.add_argument(
+        "--partial-ms", type=int, default=800, help="EngineOptions partial_interval_ms"
+    )
+    parser.add_argument(
+        "--no-barge",
+        action="store_true",
+        help="no barge-in: each reply plays to its end (measures stalls over whole replies)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="the JSON file to write")
     args = parser.parse_args()
     clips = [Clip(p) for p in sorted(LIBRIVOX.glob("*.wav"))]
@@ -179,7 +245,10 @@ async def run(args: argparse.Namespace, clips: list[Clip]) -> None:
         llm.prepare(INSTRUCTIONS, ())
     clause, piece = (int(x) for x in args.first_piece.split(","))
     options = EngineOptions(
-        first_clause_words=clause, first_piece_words=piece, pause_ms=args.pause_ms
+        first_clause_words=clause,
+        first_piece_words=piece,
+        pause_ms=args.pause_ms,
+        partial_interval_ms=args.partial_ms,
     )
     rounds: list[dict[str, object]] = []
     for n in range(args.rounds):
@@ -189,7 +258,9 @@ async def run(args: argparse.Namespace, clips: list[Clip]) -> None:
         await model.connect(SessionConfig(instructions=INSTRUCTIONS))
         await anext(events)  # connected
         turns_before = getattr(llm, "turn_count", 0)
-        timings, first_piece = await one_round(model, events, turn, barge)
+        timings, first_piece = await one_round(
+            model, events, turn, None if args.no_barge else barge
+        )
         await model.close()
         marks: dict[str, object] = {**timings, "first_piece": first_piece}
         marks["primed_tokens"] = model.stats.primed_tokens
@@ -205,7 +276,7 @@ async def run(args: argparse.Namespace, clips: list[Clip]) -> None:
         print(f"  round {n + 1}: {marks}", flush=True)
         rounds.append(marks)
 
-    keys = ["stopped", "transcript", "text", "audio", "barge_started", "cancelled"]
+    keys = ["stopped", "transcript", "text", "audio", "barge_started", "cancelled", "stall_s"]
     labels = {
         "stopped": "end-of-turn wait (SpeechStopped)",
         "transcript": "final transcript",
@@ -213,10 +284,13 @@ async def run(args: argparse.Namespace, clips: list[Clip]) -> None:
         "audio": "first reply audio (voice to voice)",
         "barge_started": "barge-in: SpeechStarted",
         "cancelled": "barge-in: response cancelled",
+        "stall_s": "reply audio stalls (total, played)",
     }
     summary: dict[str, object] = {
         "first_piece_words": [clause, piece],
         "pause_ms": args.pause_ms,
+        "partial_interval_ms": args.partial_ms,
+        "barge_in": not args.no_barge,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
         "components": [type(stt).__name__, type(llm).__name__, type(tts).__name__],
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
