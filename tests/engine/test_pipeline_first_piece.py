@@ -76,7 +76,8 @@ async def test_the_llm_waits_while_the_first_piece_is_synthesized() -> None:
     before, after = tts.during_first
     assert before == after <= 5
     assert of(events, ev.OutputItemDone)[0].text == " ".join(WORDS)
-    assert tts.spoken[1:] == [" ".join(WORDS[3:])]
+    # then pieces no longer than the first (at least 20 characters), growing to the rest
+    assert tts.spoken[1:] == ["four five six seven", "eight nine ten eleven twelve."]
     await e.close()
 
 
@@ -87,5 +88,5 @@ async def test_the_first_piece_follows_the_engine_options() -> None:
     await e.until(ev.ResponseDone)
     # no clause of 4 words comes before the fifth word: the piece is cut after it
     assert e.tts.spoken[0] == "One two three, four five"
-    assert e.tts.spoken[1:] == [" ".join(WORDS[5:])]
+    assert e.tts.spoken[1:] == ["six seven eight nine", "ten eleven twelve."]
     await e.close()

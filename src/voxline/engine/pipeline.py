@@ -82,28 +82,48 @@ _CLAUSE_END = re.compile(r"[,;:\u2014]\s")
 
 
 class FirstClauseSplitter:
-    """Sentences for TTS, except that the reply's first piece may end at a clause boundary.
+    """Pieces for TTS: a short first piece, then pieces that grow to whole sentences.
 
     The first piece is what the user waits for: at a few tokens per second on 2 cores a whole
     first sentence can take a second or more, a first clause ("Sure, I can help with that,")
     a third of it. So the first piece ends at the first comma, semicolon, colon or dash after
     at least `min_words` words, unless a sentence ends first, and at the latest after
-    `max_words` words (at a space); the rest is cut by sentences.
+    `max_words` words (at a space).
+
+    The pieces after it end at sentences, but while the reply has little audio ahead of the
+    listener a long sentence would leave them waiting (a gap after the first piece): the
+    second piece is at most as long as the first (in characters, at least 20), and each
+    piece after that may be twice as long as the one before, up to `longest` characters. A
+    piece cut for length ends at its last clause boundary, or failing that at a space.
     """
 
-    def __init__(self, *, min_words: int = 2, max_words: int = 6) -> None:
+    def __init__(self, *, min_words: int = 2, max_words: int = 6, longest: int = 250) -> None:
         """Create a splitter; a first clause needs `min_words`, a first piece has at most
-        `max_words` (a word still being streamed is never cut)."""
+        `max_words` (a word still being streamed is never cut), no piece grows past
+        `longest` characters without a cut."""
         self.min_words = min_words
         self.max_words = max(max_words, min_words)
-        self._sentences = SentenceSplitter()
+        self.longest = max(longest, _SHORTEST)
+        self._sentences = SentenceSplitter(max_chars=self.longest)
         self._head: str | None = ""  # the text before the first piece; None once it is out
+        self._cap: int | None = None  # the next piece's length limit, once the first is out
 
     def push(self, delta: str) -> list[str]:
         """Add streamed text; returns the pieces it completed."""
+        pieces = self._sentences.push(delta) if self._head is None else self._first(delta)
+        for piece in pieces:
+            if self._cap is None:
+                self._cap = max(len(piece), _SHORTEST)
+            else:
+                self._cap = min(self._cap * 2, self.longest)
+        if self._cap is not None:
+            self._sentences.max_chars = min(self._cap, self.longest)
+        return pieces
+
+    def _first(self, delta: str) -> list[str]:
+        """The pieces `delta` completes while the first piece is not out yet."""
+        assert self._head is not None
         out = self._sentences.push(delta)
-        if self._head is None:
-            return out
         if out:
             self._head = None
             return out
@@ -111,22 +131,26 @@ class FirstClauseSplitter:
         for match in _CLAUSE_END.finditer(self._head):
             clause = self._head[: match.start() + 1]
             if len(clause.split()) >= self.min_words:
-                rest = self._head[match.end() :]
-                self._head = None
-                self._sentences = SentenceSplitter()
-                return [" ".join(clause.split()), *self._sentences.push(rest)]
+                return self._cut_first(clause, self._head[match.end() :])
         words = self._head.split(" ")
         if len([w for w in words[:-1] if w]) >= self.max_words:  # the last may be unfinished
             end = len(self._head) - len(words[-1])
-            head, self._head = self._head, None
-            self._sentences = SentenceSplitter()
-            return [" ".join(head[:end].split()), *self._sentences.push(head[end:])]
-        return out
+            return self._cut_first(self._head[:end], self._head[end:])
+        return []
+
+    def _cut_first(self, piece: str, rest: str) -> list[str]:
+        self._head = None
+        self._sentences = SentenceSplitter(max_chars=self.longest)
+        return [" ".join(piece.split()), *self._sentences.push(rest)]
 
     def flush(self) -> list[str]:
         """End of the stream: what is still held."""
         self._head = None
         return self._sentences.flush()
+
+
+_SHORTEST = 20
+"""No piece after the first is cut shorter than this many characters (SentenceSplitter's floor)."""
 
 
 class ResponseRun:
@@ -144,7 +168,7 @@ class ResponseRun:
         tts_lane: Executor,
         ids: IdFactory,
         on_first_audio: Callable[[], None] | None = None,
-        first_piece: tuple[int, int] = (1, 4),
+        first_piece: tuple[int, int] = (1, 3),
     ) -> None:
         self.response_id = response_id
         self.request: ResponseRequest | None = None
