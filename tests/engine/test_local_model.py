@@ -152,7 +152,11 @@ async def test_a_spoken_turn_is_transcribed_answered_and_voiced() -> None:
 
 
 async def test_first_sentence_is_voiced_before_the_reply_is_generated() -> None:
-    e = Engine(["hi"], [["Hello there my friend. The", HOLD, " rest comes later."]])
+    e = Engine(
+        ["hi"],
+        [["Hello there my friend. The", HOLD, " rest comes later."]],
+        options=EngineOptions(first_piece_words=4),  # the sentence ends the first piece
+    )
     await e.start()
     await e.say()
     await e.until(ev.OutputAudioDelta)

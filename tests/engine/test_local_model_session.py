@@ -131,7 +131,7 @@ async def test_a_tool_call_runs_and_its_answer_is_spoken() -> None:
         second = rig.llm.calls[1]
         assert [m.role for m in second.messages] == ["user", "assistant", "tool"]
         assert rig.messages(Role.ASSISTANT)[-1].text == "Order A1 has shipped."
-        assert rig.tts.spoken[-1] == "Order A1 has shipped."
+        assert rig.tts.spoken == ["Order A1 has", "shipped."]  # a short first piece
 
 
 async def test_a_handoff_changes_the_instructions_the_llm_sees() -> None:
