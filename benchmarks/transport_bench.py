@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import multiprocessing as mp
 import os
 import platform
@@ -372,7 +373,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--input-chunk-ms", type=int, default=50, help="microphone chunk")
     parser.add_argument(
-        "--repeat", type=int, default=1, help="rounds per configuration, interleaved, pooled"
+        "--repeat",
+        type=int,
+        default=None,
+        help="rounds per configuration, interleaved, pooled (default: 1, or as many as keep "
+        "each run to at most 60 s when --min-samples needs longer)",
     )
     parser.add_argument("--reply-chunks", type=int, default=10, help="audio deltas per reply")
     parser.add_argument(
@@ -398,7 +403,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--seconds must be positive")
     if args.min_samples < 0:
         parser.error("--min-samples must be 0 or more")
-    if args.repeat < 1:
+    if args.repeat is not None and args.repeat < 1:
         parser.error("--repeat must be 1 or more")
     if args.reply_chunks < 1 or args.input_chunk_ms < 10:
         parser.error("--reply-chunks must be 1 or more and --input-chunk-ms 10 or more")
@@ -408,38 +413,53 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def plan(args: argparse.Namespace, traffic: Traffic) -> dict[int, Traffic]:
-    """The traffic of each session count: `--seconds` as given, or long enough that the
-    rounds together give every client `--min-samples` turns (one first chunk and one tool
-    round trip each)."""
-    if args.seconds is not None:
-        return dict.fromkeys(args.session_counts, traffic)
-    per_round = -(-args.min_samples // args.repeat)
-    return {
-        n: replace(traffic, seconds=traffic.seconds_for(per_round, n)) for n in args.session_counts
-    }
-
-
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    args = parse_args(argv)
-    traffic = Traffic(
+def traffic_of(args: argparse.Namespace) -> Traffic:
+    """The traffic the flags ask for (its `seconds`: `--seconds`, or the 20 s minimum)."""
+    return Traffic(
         seconds=args.seconds or Traffic.seconds,
         input_chunk_ms=args.input_chunk_ms,
         reply_chunks=args.reply_chunks,
     )
+
+
+ROUND_S = 60.0
+"""The longest run --repeat's default allows: a longer stretch is split into interleaved
+rounds, so a change in the machine's load hits every client alike."""
+
+
+def plan(args: argparse.Namespace, traffic: Traffic) -> dict[int, tuple[Traffic, int]]:
+    """The traffic and rounds of each session count: `--seconds` as given, or long enough
+    that the rounds together give every client `--min-samples` turns (one first chunk and one
+    tool round trip each), in rounds of at most a minute unless `--repeat` is given."""
+    plans: dict[int, tuple[Traffic, int]] = {}
+    for n in args.session_counts:
+        if args.seconds is not None:
+            plans[n] = (traffic, args.repeat or 1)
+            continue
+        rounds = args.repeat
+        if rounds is None:
+            rounds = math.ceil(traffic.seconds_for(args.min_samples, n) / ROUND_S)
+        per_round = -(-args.min_samples // rounds)
+        plans[n] = (replace(traffic, seconds=traffic.seconds_for(per_round, n)), rounds)
+    return plans
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    traffic = traffic_of(args)
     plans = plan(args, traffic)
-    total = sum(t.seconds for t in plans.values()) * args.repeat * len(args.client_list)
+    total = sum(t.seconds * r for t, r in plans.values()) * len(args.client_list)
     print(f"streaming {total / 60:.1f} min in all (plus about 5 s per run to start)", flush=True)
     load_before = os.getloadavg()
     rounds: dict[tuple[str, int], list[dict[str, Any]]] = {}
     server = Server(traffic)
     try:
-        for sessions, planned in plans.items():
-            for round_ in range(args.repeat):
+        for sessions, (planned, repeat) in plans.items():
+            for round_ in range(repeat):
                 for kind in args.client_list:
                     print(
                         f"running {kind} x{sessions} for {planned.seconds:g} s "
-                        f"(round {round_ + 1}/{args.repeat}) ...",
+                        f"(round {round_ + 1}/{repeat}) ...",
                         flush=True,
                     )
                     raw = run_one(server, kind, sessions, planned, args.profile)
@@ -469,7 +489,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
         },
         "traffic": vars(traffic),
-        "seconds_per_round": {str(n): t.seconds for n, t in plans.items()},
+        "seconds_per_round": {str(n): t.seconds for n, (t, _r) in plans.items()},
+        "rounds": {str(n): r for n, (_t, r) in plans.items()},
         "min_samples": args.min_samples,
         "few_samples": few_samples(runs, args.min_samples),
         "goal": GOAL,

@@ -163,12 +163,12 @@ class Conversation:
 
     def feed(self, item: Input) -> list[Output]:
         """Apply one input; return what must happen as a result, in order."""
-        self._out = []
+        out: list[Output] = []
+        self._out = out  # what the handlers emit goes here; the next feed starts a new list
         try:
             self._dispatch(item)
         except ProtocolError as exc:
             self._emit(se.ErrorOccurred(exc))
-        out, self._out = self._out, []
         return out
 
     def _emit(self, *outputs: Output) -> None:

@@ -111,6 +111,8 @@ class RealtimeSession:
         self._reader: asyncio.Task[None] | None = None
         self._started = False
         self._closed = False
+        self._open = False
+        """Started and not closed: checked on every input, in one test."""
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -135,7 +137,7 @@ class RealtimeSession:
         """
         if self._started or self._closed:
             raise SessionStateError("a RealtimeSession can be started once; create a new one")
-        self._started = True
+        self._started = self._open = True
         await self._model.connect(self._conversation.session_config())
         self._reader = asyncio.create_task(self._read_model(), name="voxline-model-reader")
 
@@ -144,6 +146,7 @@ class RealtimeSession:
         if self._closed:
             return
         self._closed = True
+        self._open = False
         for task in list(self._tasks):
             task.cancel()
         if self._reader is not None:
@@ -283,12 +286,15 @@ class RealtimeSession:
     # ----------------------------------------------------------------- plumbing
 
     async def _feed(self, item: Input) -> None:
-        if not self._started or self._closed:
+        if not self._open:
             raise self._not_open()
         # feed() is synchronous, so each input is applied whole before the next; only the
         # sends wait, in order, behind the FIFO send lock, so a slow uplink never delays
         # the model's events (audio deltas, function calls) from reaching the app.
         outputs = self._conversation.feed(item)
+        if not outputs:  # a response starting, a dropped event
+            self._changed.set()
+            return
         if len(outputs) == 1:
             # most inputs give one output (a microphone chunk's command, a delta's event):
             # sorted without the lists below

@@ -1,0 +1,55 @@
+"""How long the transport benchmark streams, so every client gets --min-samples turns."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@pytest.fixture
+def bench(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # the script imports its `transport` package
+    spec = importlib.util.spec_from_file_location(
+        "transport_bench", BENCHMARKS / "transport_bench.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def plans(bench: ModuleType, *argv: str) -> dict[int, tuple[float, int, int]]:
+    """seconds per round, rounds, and the turns every client gets, by session count."""
+    args = bench.parse_args(list(argv))
+    return {
+        n: (t.seconds, rounds, t.turns(n) * rounds)
+        for n, (t, rounds) in bench.plan(args, bench.traffic_of(args)).items()
+    }
+
+
+def test_the_default_run_gives_every_client_40_turns_in_rounds_of_at_most_a_minute(
+    bench: ModuleType,
+) -> None:
+    got = plans(bench)
+    assert got[1] == (59.5, 2, 40)  # one session: two interleaved rounds of 20 turns
+    assert got[10][:2] == (20.0, 1)
+    assert got[50][:2] == (20.0, 1)
+    assert all(turns >= 40 for _s, _r, turns in got.values())
+
+
+def test_more_samples_or_rounds_stretch_the_run_and_fixed_seconds_do_not(bench: ModuleType) -> None:
+    assert plans(bench, "--sessions", "1", "--min-samples", "100")[1] == (59.5, 5, 100)
+    assert plans(bench, "--sessions", "1", "--repeat", "4")[1] == (29.5, 4, 40)
+    assert plans(bench, "--sessions", "10", "--min-samples", "200")[10][0] > 20
+    assert plans(bench, "--sessions", "1", "--seconds", "5", "--repeat", "3")[1] == (5.0, 3, 3)
+
+
+def test_a_negative_sample_count_is_refused(bench: ModuleType) -> None:
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--min-samples", "-1"])
