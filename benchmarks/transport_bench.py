@@ -58,6 +58,8 @@ DEFAULT_CLIENTS = ("voxline", "floor")
 """The goal's pair; push and agents are opt-in (each adds a run per session count)."""
 MIN_SAMPLES = 40
 """Default first chunks and tool round trips per client per session count (sets --seconds)."""
+SAMPLED_RAW = ("first_chunk_ms", "tool_round_trip_ms", "handoff_round_trip_ms")
+"""Metrics whose every sample goes into the JSON (`samples_ms`): a few dozen per run."""
 SAMPLED = ("first_chunk_ms", "tool_round_trip_ms")
 """The metrics --min-samples is about (one of each per turn)."""
 
@@ -469,6 +471,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     pooled = {key: merge(r) for key, r in rounds.items()}
     sampled = {key: samples(raw) for key, raw in pooled.items()}
     runs = [digest(raw) for raw in pooled.values()]
+    for run in runs:  # the samples behind the few-per-run metrics, to pool runs later
+        if "failed" not in run:
+            sampled_ms = sampled[(run["client"], run["sessions"])]
+            run["samples_ms"] = {
+                m: [round(x * 1000, 4) for x in sampled_ms[m]] for m in SAMPLED_RAW
+            }
     by = {(r["client"], r["sessions"]): r for r in runs}
     analysis = {
         str(n): {

@@ -65,6 +65,7 @@ def test_one_session_of_each_client_measures_audio_round_trips_cpu_and_memory(
     assert any(note.startswith("voxline x1: first_chunk_ms n=1") for note in report["few_samples"])
     assert "fewer than 40 samples" in done.stdout
     assert "n first/all/tool/handoff" in done.stdout
+    assert len(runs["voxline"]["samples_ms"]["tool_round_trip_ms"]) == 1
     assert "voxline within goal of floor" in done.stdout
     assert "push within goal of floor" in done.stdout
     assert "noisy" in done.stdout
