@@ -61,6 +61,26 @@ def test_prefix_is_stable_and_conversation_is_chatml() -> None:
     assert later.text == later.prefix + later.conversation + later.generation
 
 
+def test_an_agent_with_no_tools_gets_plain_chatml_without_action_lines() -> None:
+    """Nothing to choose: no actions section, no action line to evaluate at every turn."""
+    messages = [
+        ChatMessage("user", "hello"),
+        ChatMessage("assistant", "", tool_name="transfer_to_poet", tool_arguments="{}"),
+        ChatMessage("tool", '{"ok": true}', tool_name="transfer_to_poet"),
+        ChatMessage("assistant", "Hi, pick a topic."),
+        ChatMessage("user", "the sea"),
+    ]
+    prompt = build_prompt("  Write haiku.  ", [], messages)
+    assert prompt.prefix == "<|im_start|>system\nWrite haiku.<|im_end|>\n"
+    assert prompt.conversation.endswith(
+        "<|im_start|>assistant\nHi, pick a topic.<|im_end|>\n"
+        "<|im_start|>user\nthe sea<|im_end|>\n"
+    )
+    # what happened before the handoff is still shown as it was
+    assert "action: transfer_to_poet<|im_end|>" in prompt.conversation
+    assert prompt.generation == "<|im_start|>assistant\n"
+
+
 def test_tool_call_line_without_arguments() -> None:
     assert tool_call_line("transfer_to_sales", "{}") == "action: transfer_to_sales"
     assert tool_call_line("transfer_to_sales", "") == "action: transfer_to_sales"

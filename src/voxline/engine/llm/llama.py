@@ -144,6 +144,10 @@ class _Label:
     grammar: Any | None  # LlamaGrammar for the arguments after "{", or None (no arguments)
 
 
+_PLAIN_REPLY = _Label(REPLY, [], None)
+"""The reply of an agent with no tools: its prompt has no action line to write."""
+
+
 @dataclass(slots=True)
 class _Turn:
     start: float
@@ -412,7 +416,10 @@ class LlamaCppLLM:
         cached = self._ensure_prefix(prompt.prefix, prefix_tokens)
         if turn.prefill_s == 0.0:
             turn.prefix_cached, turn.prefill_s = cached, time.perf_counter() - began
-        labels = [self._label(None)] + [self._label(t) for t in allowed]
+        if not tools:  # plain ChatML (no action line): the answer is the reply
+            labels = [_PLAIN_REPLY]
+        else:
+            labels = [self._label(None)] + [self._label(t) for t in allowed]
         if len(labels) == 1:  # nothing to choose: the label joins the prompt's batch
             label = labels[0]
             turn.prompt_tokens = self._eval_from_common(prefix_tokens + rest + label.tokens)

@@ -103,6 +103,8 @@ def system_prompt(instructions: str, tools: Sequence[ToolSpec]) -> str:
         raise ConfigurationError(
             f"tool names must be unique and not {REPLY!r}; got {', '.join(names)}"
         )
+    if not tools:  # nothing to choose: plain ChatML, the answer is the reply
+        return instructions.strip()
     actions = [describe_tool(t) for t in tools] + [_REPLY_LINE]
     parts = [
         instructions.strip(),
@@ -130,14 +132,16 @@ def tool_call_line(name: str, arguments: str) -> str:
     return f"{ACTION_PREFIX} {name} {json.dumps(data, separators=(', ', ': '))}"
 
 
-def render_message(message: ChatMessage) -> str:
-    """One ChatML message, as the model was trained to read it."""
+def render_message(message: ChatMessage, *, actions: bool = True) -> str:
+    """One ChatML message, as the model was trained to read it; a reply starts with its
+    action line when the agent chooses `actions` (it has tools), else it is plain."""
     match message.role:
         case "assistant" if message.tool_name is not None:
             body = tool_call_line(message.tool_name, message.tool_arguments or "")
             return f"{IM_START}assistant\n{body}{IM_END}\n"
         case "assistant":
-            return f"{IM_START}assistant\n{ACTION_PREFIX} {REPLY}\n{message.content}{IM_END}\n"
+            line = f"{ACTION_PREFIX} {REPLY}\n" if actions else ""
+            return f"{IM_START}assistant\n{line}{message.content}{IM_END}\n"
         case "tool":
             name = f"{message.tool_name}: " if message.tool_name else ""
             body = f"<tool_response>\n{name}{message.content}\n</tool_response>"
@@ -153,7 +157,8 @@ class ChatPrompt:
     Attributes:
         prefix: The system message: the same for every turn of one agent.
         conversation: The messages so far.
-        generation: What opens the assistant's answer, up to the action line's colon.
+        generation: What opens the assistant's answer: up to the action line's colon, or
+            for an agent with no tools (nothing to choose) only the assistant's header.
     """
 
     prefix: str
@@ -181,8 +186,10 @@ def build_prompt(
         messages: The conversation so far (system messages in it are kept in place).
         note: An extra system note just before the answer (e.g. a grounding retry hint).
     """
+    actions = bool(tools)
     prefix = f"{IM_START}system\n{system_prompt(instructions, tools)}{IM_END}\n"
-    conversation = "".join(render_message(m) for m in messages)
+    conversation = "".join(render_message(m, actions=actions) for m in messages)
     if note:
         conversation += f"{IM_START}system\n{note}{IM_END}\n"
-    return ChatPrompt(prefix, conversation, f"{IM_START}assistant\n{ACTION_PREFIX}")
+    opening = f"{IM_START}assistant\n{ACTION_PREFIX}" if actions else f"{IM_START}assistant\n"
+    return ChatPrompt(prefix, conversation, opening)
