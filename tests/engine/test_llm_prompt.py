@@ -73,8 +73,7 @@ def test_an_agent_with_no_tools_gets_plain_chatml_without_action_lines() -> None
     prompt = build_prompt("  Write haiku.  ", [], messages)
     assert prompt.prefix == "<|im_start|>system\nWrite haiku.<|im_end|>\n"
     assert prompt.conversation.endswith(
-        "<|im_start|>assistant\nHi, pick a topic.<|im_end|>\n"
-        "<|im_start|>user\nthe sea<|im_end|>\n"
+        "<|im_start|>assistant\nHi, pick a topic.<|im_end|>\n<|im_start|>user\nthe sea<|im_end|>\n"
     )
     # what happened before the handoff is still shown as it was
     assert "action: transfer_to_poet<|im_end|>" in prompt.conversation
