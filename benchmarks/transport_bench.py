@@ -22,7 +22,7 @@ interval, and each metric's sample count is reported; by default each run stream
 enough for 40 first chunks and 40 tool round trips per client (--min-samples).
 
 Run: .venv/bin/python benchmarks/transport_bench.py [--sessions 1,10,50] [--min-samples 40]
-        [--seconds S] [--clients voxline,floor (add push,agents)] [--out PATH]
+        [--seconds S] [--clients voxline,agents,floor (add push)] [--out PATH]
 Prints a table and writes the JSON.
 """
 
@@ -53,7 +53,7 @@ from transport.report import (
 from transport.traffic import Traffic, summary
 
 RESULTS = Path(__file__).parent / "results" / "transport.json"
-DEFAULT_CLIENTS = ("voxline", "floor")
+DEFAULT_CLIENTS = ("voxline", "agents", "floor")
 """The goal's pair; push and agents are opt-in (each adds a run per session count)."""
 MIN_SAMPLES = 40
 """Default first chunks and tool round trips per client per session count (sets --seconds)."""
