@@ -13,6 +13,7 @@ import platform
 import statistics
 import time
 from pathlib import Path
+from typing import TypedDict
 
 from voxline.core.config import ToolSpec
 from voxline.engine.llm.llama import LlamaCppLLM, LlamaSettings
@@ -106,6 +107,22 @@ CASES: list[tuple[str, str]] = [
 ]
 
 
+class Case(TypedDict):
+    """One routing utterance's outcome."""
+
+    utterance: str
+    expected: str
+    got: str
+    arguments: str | None
+    reply: str | None
+    correct: bool
+    decision_s: float
+    first_output_s: float
+    generated_tokens: int
+    tokens_per_s: float
+    retried: bool
+
+
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -136,7 +153,7 @@ def main() -> None:
         assert llm.last_stats is not None
         restore.append(llm.last_stats.prefill_s)
 
-    rows = []
+    rows: list[Case] = []
     for utterance, expected in CASES[: args.limit]:
         out = list(llm.generate(FRONT, [ChatMessage("user", utterance)], FRONT_TOOLS))
         stats = llm.last_stats
