@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 import numpy as np
 import pytest
 
-STATS = Path(__file__).resolve().parents[2] / "benchmarks" / "transport" / "stats.py"
+from tests.benchmarks.scripts import load_script
 
-
-def load_stats() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("transport_stats", STATS)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-stats = load_stats()
+stats = load_script("transport/stats.py")
 
 
 def samples(median: float, n: int, seed: int) -> list[float]:

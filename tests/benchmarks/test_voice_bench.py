@@ -3,33 +3,24 @@ with a scripted language model, so the script cannot rot."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.benchmarks.scripts import BENCHMARKS, load_script
+
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "voice_bench.py"
+SCRIPT = BENCHMARKS / "voice_bench.py"
 RECORDINGS = Path("/usr/share/pocketsphinx/test/data/librivox")
 SECOND = b"\0\0" * 24_000  # one second of 24 kHz PCM16
 
 
-def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("voice_bench", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_audio_that_arrives_ahead_of_playback_never_stalls() -> None:
-    playback = load_bench().Playback()
+    playback = load_script("voice_bench.py").Playback()
     for at in (0.0, 0.1, 0.5, 1.9):  # each second of audio arrives before the last one ends
         playback.add(at, SECOND)
     assert (playback.stalls, playback.stall_s) == (0, 0.0)
@@ -37,7 +28,7 @@ def test_audio_that_arrives_ahead_of_playback_never_stalls() -> None:
 
 
 def test_a_late_piece_counts_the_time_the_player_ran_dry() -> None:
-    playback = load_bench().Playback()
+    playback = load_script("voice_bench.py").Playback()
     playback.add(10.0, SECOND)  # plays 10.0 -> 11.0
     playback.add(11.25, SECOND[: len(SECOND) // 2])  # 0.25 s gap, then plays -> 11.75
     playback.add(11.5, SECOND)  # queued behind it: -> 12.75
