@@ -38,8 +38,8 @@ example: setup  ## play the scripted multi-agent example in the terminal (no aud
 	$(PY) examples/scripted_conversation.py
 
 check: setup  ## format check, lint and strict type check
-	$(VENV)/bin/ruff format --check src tests examples
-	$(VENV)/bin/ruff check src tests examples
+	$(VENV)/bin/ruff format --check src tests examples benchmarks
+	$(VENV)/bin/ruff check src tests examples benchmarks
 	$(VENV)/bin/mypy
 
 test: check  ## everything CI runs
@@ -48,8 +48,8 @@ test: check  ## everything CI runs
 	$(VENV)/bin/coverage report --include='src/voxline/core/*' --fail-under=100 --skip-covered
 
 format: setup
-	$(VENV)/bin/ruff format src tests examples
-	$(VENV)/bin/ruff check --fix src tests examples
+	$(VENV)/bin/ruff format src tests examples benchmarks
+	$(VENV)/bin/ruff check --fix src tests examples benchmarks
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage
