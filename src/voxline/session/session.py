@@ -15,7 +15,7 @@ from voxline.core import inputs as inp
 from voxline.core import session_events as se
 from voxline.core.clock import Clock, SystemClock
 from voxline.core.config import SessionConfig
-from voxline.core.conversation import Conversation, Input, Output
+from voxline.core.conversation import Conversation, Input
 from voxline.core.effects import RunGuardrails, RunTool
 from voxline.core.events import ConnectionChanged, ConnectionState, Usage
 from voxline.core.ids import IdFactory, random_id
@@ -38,7 +38,6 @@ class _Closed:
 _CLOSED = _Closed()
 
 _COMMANDS: frozenset[type] = frozenset(get_args(cmd.ModelCommand))
-_EVENTS: frozenset[type] = frozenset(get_args(se.SessionEvent))
 
 
 class RealtimeSession:
@@ -111,8 +110,6 @@ class RealtimeSession:
         self._reader: asyncio.Task[None] | None = None
         self._started = False
         self._closed = False
-        self._open = False
-        """Started and not closed: checked on every input, in one test."""
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -137,7 +134,7 @@ class RealtimeSession:
         """
         if self._started or self._closed:
             raise SessionStateError("a RealtimeSession can be started once; create a new one")
-        self._started = self._open = True
+        self._started = True
         await self._model.connect(self._conversation.session_config())
         self._reader = asyncio.create_task(self._read_model(), name="voxline-model-reader")
 
@@ -146,7 +143,6 @@ class RealtimeSession:
         if self._closed:
             return
         self._closed = True
-        self._open = False
         for task in list(self._tasks):
             task.cancel()
         if self._reader is not None:
@@ -286,29 +282,24 @@ class RealtimeSession:
     # ----------------------------------------------------------------- plumbing
 
     async def _feed(self, item: Input) -> None:
-        if not self._open:
+        if not self._started or self._closed:
             raise self._not_open()
         # feed() is synchronous, so each input is applied whole before the next; only the
         # sends wait, in order, behind the FIFO send lock, so a slow uplink never delays
         # the model's events (audio deltas, function calls) from reaching the app.
-        outputs = self._conversation.feed(item)
-        if not outputs:  # a response starting, a dropped event
-            self._changed.set()
-            return
-        if len(outputs) == 1:
-            # most inputs give one output (a microphone chunk's command, a delta's event):
-            # sorted without the lists below
-            output = outputs[0]
+        commands: list[cmd.ModelCommand] = []
+        tools: list[RunTool] = []
+        for output in self._conversation.feed(item):
+            # one set lookup by exact type (the commands are final dataclasses) instead of
+            # isinstance against the ten-member command union for every event
             if type(output) in _COMMANDS:
-                self._changed.set()
-                async with self._send_lock:
-                    await self._send(output)  # type: ignore[arg-type]
-                return
-            if type(output) in _EVENTS:
+                commands.append(output)  # type: ignore[arg-type]
+            elif isinstance(output, RunTool):
+                tools.append(output)
+            elif isinstance(output, RunGuardrails):
+                self._spawn(self._guardrails(output))  # a task: it runs after this input
+            else:
                 self._publish(output)  # type: ignore[arg-type]
-                self._changed.set()
-                return
-        commands, tools = self._apply(outputs)
         self._changed.set()
         if commands:
             async with self._send_lock:
@@ -321,27 +312,6 @@ class RealtimeSession:
             # (shared with the app's consumer) in between. A tool that waits goes on as a
             # task of its own and never holds up the model's events.
             self._track(eager_task(self._tool(effect), name=f"voxline-tool-{effect.call_id}"))
-
-    def _apply(self, outputs: list[Output]) -> tuple[list[cmd.ModelCommand], list[RunTool]]:
-        """Publish the events and start the guardrails of one input's outputs; return its
-        commands and tools, in order."""
-        commands: list[cmd.ModelCommand] = []
-        events: list[se.SessionEvent] = []
-        tools: list[RunTool] = []
-        for output in outputs:
-            # one set lookup by exact type (the commands are final dataclasses) instead of
-            # isinstance against the ten-member command union for every event
-            if type(output) in _COMMANDS:
-                commands.append(output)  # type: ignore[arg-type]
-            elif isinstance(output, RunTool):
-                tools.append(output)
-            elif isinstance(output, RunGuardrails):
-                self._spawn(self._guardrails(output))
-            else:
-                events.append(output)  # type: ignore[arg-type]
-        for event in events:
-            self._publish(event)
-        return commands, tools
 
     def _not_open(self) -> SessionStateError:
         state = "closed" if self._closed else "not started"
