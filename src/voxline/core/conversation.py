@@ -168,16 +168,13 @@ class Conversation:
         try:
             self._dispatch(item)
         except ProtocolError as exc:
-            self._emit(se.ErrorOccurred(exc))
+            self._out.append(se.ErrorOccurred(exc))
         return out
-
-    def _emit(self, *outputs: Output) -> None:
-        self._out.extend(outputs)
 
     def _dispatch(self, item: Input) -> None:  # noqa: C901 - one flat match, one line per case
         match item:  # microphone audio and the response's events first: most of the traffic
             case inp.UserAudio(audio=audio):
-                self._emit(cmd.SendAudio(audio))
+                self._out.append(cmd.SendAudio(audio))
             case ev.OutputAudioDelta():
                 self._on_audio_delta(item)
             case ev.OutputTextDelta():
@@ -196,9 +193,9 @@ class Conversation:
             case inp.UserText(text=text):
                 self._on_user_text(text)
             case inp.CommitUserAudio():
-                self._emit(cmd.CommitAudio())
+                self._out.append(cmd.CommitAudio())
             case inp.ClearUserAudio():
-                self._emit(cmd.ClearAudio())
+                self._out.append(cmd.ClearAudio())
             case inp.RequestResponse():
                 self._request_response(cmd.CreateResponse())
             case inp.Interrupt():
@@ -214,16 +211,16 @@ class Conversation:
             case ev.ConnectionChanged():
                 self._on_connection(item)
             case ev.SpeechStarted():
-                self._emit(se.UserSpeechStarted())
+                self._out.append(se.UserSpeechStarted())
                 self._interrupt(cancel=not self._current_config_interrupts())
             case ev.SpeechStopped():
-                self._emit(se.UserSpeechStopped())
+                self._out.append(se.UserSpeechStopped())
             case ev.AudioCommitted(item_id=item_id):
                 self._user_audio_item(item_id)
             case ev.InputTranscriptDelta(item_id=item_id, delta=delta):
                 self._user_audio_item(item_id)
-                self._history.append_text(item_id, delta, self._now())
-                self._emit(se.TranscriptDelta(item_id, Role.USER, delta))
+                self._history.append_text(item_id, delta, self._clock.wall())
+                self._out.append(se.TranscriptDelta(item_id, Role.USER, delta))
             case ev.InputTranscriptCompleted(item_id=item_id, transcript=transcript):
                 self._on_transcript(item_id, transcript)
             case ev.ModelError():
@@ -232,9 +229,6 @@ class Conversation:
                 assert_never(item)
 
     # ----------------------------------------------------------------- helpers
-
-    def _now(self) -> float:
-        return self._clock.wall()
 
     def _move(self, move: ResponseMove) -> None:
         self._phase = transition(self._phase, move)
@@ -248,20 +242,20 @@ class Conversation:
 
     def _update(self, item: Any) -> None:
         self._history.replace(item)
-        self._emit(se.HistoryItemUpdated(item))
+        self._out.append(se.HistoryItemUpdated(item))
 
     def _update_message(self, item_id: str, **changes: Any) -> Message:
         msg = self._history.update(item_id, **changes)
-        self._emit(se.HistoryItemUpdated(msg))
+        self._out.append(se.HistoryItemUpdated(msg))
         return msg
 
     def _request_response(self, request: cmd.CreateResponse) -> None:
         """Create a response now if the model is free, else as soon as it is."""
         if self._phase is ResponsePhase.IDLE and not self._pending_calls:
-            self._emit(*self._notes)
+            self._out.extend(self._notes)
             self._notes.clear()
             self._move(ResponseMove.REQUEST)
-            self._emit(request)
+            self._out.append(request)
         else:
             self._followup = request
 
@@ -275,20 +269,20 @@ class Conversation:
 
     def _on_user_text(self, text: str) -> None:
         if not text.strip():
-            self._emit(se.ErrorOccurred(ConfigurationError("cannot send an empty message")))
+            self._out.append(se.ErrorOccurred(ConfigurationError("cannot send an empty message")))
             return
         self._interrupt(cancel=True)
-        now = self._now()
+        now = self._clock.wall()
         msg = Message(self._ids("msg"), Role.USER, text, now, now)
         self._add(msg)
-        self._emit(cmd.AddMessage(msg.id, Role.USER, text))
+        self._out.append(cmd.AddMessage(msg.id, Role.USER, text))
         self._new_user_turn()
         if not self._check_triggers(text) and self._opts.auto_respond:
             self._request_response(cmd.CreateResponse())
 
     def _user_audio_item(self, item_id: str) -> None:
         if not self._history.has_message(item_id):
-            now = self._now()
+            now = self._clock.wall()
             msg = Message(
                 item_id, Role.USER, "", now, now, status=ItemStatus.IN_PROGRESS, from_audio=True
             )
@@ -297,7 +291,7 @@ class Conversation:
     def _on_transcript(self, item_id: str, transcript: str) -> None:
         self._user_audio_item(item_id)
         self._update_message(
-            item_id, text=transcript, status=ItemStatus.COMPLETED, updated_at=self._now()
+            item_id, text=transcript, status=ItemStatus.COMPLETED, updated_at=self._clock.wall()
         )
         self._new_user_turn()
         self._check_triggers(transcript)
@@ -312,7 +306,7 @@ class Conversation:
                 raise ConfigurationError("this session has no triggers configured")
             trigger = self._opts.triggers.get(name)
         except ConfigurationError as exc:
-            self._emit(se.ErrorOccurred(exc))
+            self._out.append(se.ErrorOccurred(exc))
             return
         self._fire(trigger, None)
 
@@ -333,10 +327,10 @@ class Conversation:
             trigger.action.value,
             phrase,
             tuple(m.id for m in window),
-            self._now(),
+            self._clock.wall(),
         )
         self._add(record)
-        self._emit(se.TriggerFired(trigger.name, trigger.action.value, phrase, window))
+        self._out.append(se.TriggerFired(trigger.name, trigger.action.value, phrase, window))
         self._interrupt(cancel=True)
         if trigger.action is TriggerAction.INTERRUPT:
             self._followup = None
@@ -355,12 +349,15 @@ class Conversation:
         active = self._phase is ResponsePhase.ACTIVE
         if cancel and active and self._cancelled != self._response_id:
             self._cancelled = self._response_id
-            self._emit(cmd.CancelResponse(self._response_id))
+            self._out.append(cmd.CancelResponse(self._response_id))
         for item_id, played in self._playback.cut_playing(now):
-            self._emit(cmd.TruncateItem(item_id, played))
-            self._emit(se.AudioInterrupted(item_id, played))
+            self._out.append(cmd.TruncateItem(item_id, played))
+            self._out.append(se.AudioInterrupted(item_id, played))
             self._update_message(
-                item_id, status=ItemStatus.INCOMPLETE, played_ms=played, updated_at=self._now()
+                item_id,
+                status=ItemStatus.INCOMPLETE,
+                played_ms=played,
+                updated_at=self._clock.wall(),
             )
         if active:
             for item_id in self._response_items.get(self._response_id or "", ()):
@@ -375,7 +372,7 @@ class Conversation:
 
     def _assistant_item(self, rid: str, item_id: str) -> None:
         if not self._history.has_message(item_id):
-            now = self._now()
+            now = self._clock.wall()
             msg = Message(
                 item_id,
                 Role.ASSISTANT,
@@ -417,7 +414,7 @@ class Conversation:
         if not guardrails or msg.flag is not None:
             return
         self._checked[msg.id] = len(msg.text)
-        self._emit(RunGuardrails(msg.id, msg.text, guardrails, self.context()))
+        self._out.append(RunGuardrails(msg.id, msg.text, guardrails, self.context()))
 
     def _on_audio_delta(self, event: ev.OutputAudioDelta) -> None:
         item_id = event.item_id
@@ -432,7 +429,7 @@ class Conversation:
         self._assistant_item(event.response_id, event.item_id)
         if self._playback.is_cut(event.item_id):
             return
-        changes: dict[str, Any] = {"status": ItemStatus.COMPLETED, "updated_at": self._now()}
+        changes: dict[str, Any] = {"status": ItemStatus.COMPLETED, "updated_at": self._clock.wall()}
         if event.text:
             changes["text"] = event.text
         msg = self._update_message(event.item_id, **changes)
@@ -458,11 +455,11 @@ class Conversation:
                     if event.status is ev.ResponseStatus.COMPLETED
                     else ItemStatus.INCOMPLETE
                 )
-                self._update(replace(msg, status=status, updated_at=self._now()))
-        self._emit(se.ResponseFinished(event.response_id, event.status))
+                self._update(replace(msg, status=status, updated_at=self._clock.wall()))
+        self._out.append(se.ResponseFinished(event.response_id, event.status))
         if event.usage is not None:
             self._usage = self._usage + event.usage
-            self._emit(se.UsageUpdated(event.usage, self._usage))
+            self._out.append(se.UsageUpdated(event.usage, self._usage))
         self._maybe_followup()
 
     def _on_model_error(self, event: ev.ModelError) -> None:
@@ -471,7 +468,7 @@ class Conversation:
         error = ProtocolError(
             event.message, event_type=event.event_type, code=event.code, raw=event.raw
         )
-        self._emit(se.ErrorOccurred(error))
+        self._out.append(se.ErrorOccurred(error))
         self._maybe_followup()
 
     # ----------------------------------------------------------------- tools and handoffs
@@ -491,24 +488,26 @@ class Conversation:
                 # copy of the whole conversation on every call
                 history = self._history.snapshot() if tool.context_param is not None else ()
                 context = RunContext(agent, history, self._opts.metadata, event.call_id)
-                self._emit(RunTool(event.call_id, tool, arguments, context))
+                self._out.append(RunTool(event.call_id, tool, arguments, context))
             case HandoffCall(target=target) if target in self._turn_agents:
                 error = HandoffError(
                     f"{target} already had this turn and nobody has answered the user yet; "
                     f"{agent} must answer the user itself instead of transferring back"
                 )
-                self._emit(se.ErrorOccurred(error))
+                self._out.append(se.ErrorOccurred(error))
                 self._answer(event.call_id, event.name, error_output(error), 0.0, True)
             case HandoffCall(target=target, reason=reason):
                 self._agent = target
                 self._turn_agents.add(target)
-                self._add(HandoffRecord(self._ids("hnd"), agent, target, reason, self._now()))
-                self._emit(se.HandoffCompleted(agent, target, reason))
-                self._emit(cmd.UpdateSession(self.session_config()))
+                self._add(
+                    HandoffRecord(self._ids("hnd"), agent, target, reason, self._clock.wall())
+                )
+                self._out.append(se.HandoffCompleted(agent, target, reason))
+                self._out.append(cmd.UpdateSession(self.session_config()))
                 self._answer(event.call_id, event.name, handoff_output(target), 0.0, False)
             case RefuseCall(error=error):
                 if isinstance(error, HandoffError):
-                    self._emit(se.ErrorOccurred(error))
+                    self._out.append(se.ErrorOccurred(error))
                 self._answer(event.call_id, event.name, error_output(error), 0.0, True)
             case _:
                 assert_never(plan)
@@ -529,7 +528,7 @@ class Conversation:
                 f"a tool result arrived for call {result.call_id}, which is not running",
                 code="unknown_call",
             )
-            self._emit(se.ErrorOccurred(error))
+            self._out.append(se.ErrorOccurred(error))
             return
         self._answer(result.call_id, name, result.output, result.duration_s, result.is_error)
 
@@ -548,7 +547,7 @@ class Conversation:
         status = (
             ItemStatus.COMPLETED if msg.status is ItemStatus.COMPLETED else ItemStatus.INCOMPLETE
         )
-        self._update(replace(msg, flag=flag, status=status, updated_at=self._now()))
+        self._update(replace(msg, flag=flag, status=status, updated_at=self._clock.wall()))
         self._add(
             GuardrailRecord(
                 self._ids("grd"),
@@ -556,10 +555,10 @@ class Conversation:
                 verdict.guardrail,
                 result.category,
                 result.rationale,
-                self._now(),
+                self._clock.wall(),
             )
         )
-        self._emit(
+        self._out.append(
             se.GuardrailTripped(msg.id, verdict.guardrail, result.category, result.rationale)
         )
         if self._retries >= self._opts.max_guardrail_retries:
@@ -574,7 +573,7 @@ class Conversation:
     # ----------------------------------------------------------------- connection
 
     def _on_connection(self, event: ev.ConnectionChanged) -> None:
-        self._emit(event)
+        self._out.append(event)
         if event.state is ev.ConnectionState.RECONNECTING:
             self._cut_off = self._phase is not ResponsePhase.IDLE
             if self._phase is ResponsePhase.ACTIVE:
@@ -588,9 +587,9 @@ class Conversation:
 
     def _replay(self) -> None:
         """After a reconnect: configure the model again and give it the history back."""
-        self._emit(cmd.UpdateSession(self.session_config()))
+        self._out.append(cmd.UpdateSession(self.session_config()))
         commands, unanswered = replay_commands(self._history)
-        self._emit(*commands)
+        self._out.extend(commands)
         if (self._cut_off or unanswered) and self._opts.auto_respond:
             self._request_response(self._followup or cmd.CreateResponse())
             self._followup = None
