@@ -9,9 +9,7 @@ import inspect
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from inspect import CO_COROUTINE
-from types import FunctionType
+from dataclasses import dataclass, field
 from typing import Any, overload
 
 import pydantic
@@ -45,14 +43,11 @@ class FunctionTool:
     args_model: type[pydantic.BaseModel]
     timeout_s: float = DEFAULT_TOOL_TIMEOUT_S
     context_param: str | None = None
+    is_async: bool = field(init=False, repr=False, compare=False)
+    """True when calling the function returns an awaitable (asked on every call: found once)."""
 
-    @property
-    def is_async(self) -> bool:
-        """True when calling the function returns an awaitable."""
-        func = self.func
-        if type(func) is FunctionType and func.__code__.co_flags & CO_COROUTINE:
-            return True  # an `async def` function: asked on every call, answered in one check
-        return inspect.iscoroutinefunction(func)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_async", inspect.iscoroutinefunction(self.func))
 
     def spec(self) -> ToolSpec:
         """The tool as the model sees it."""
