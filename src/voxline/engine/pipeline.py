@@ -34,7 +34,7 @@ from voxline.engine.locks import component_lock
 from voxline.engine.memory import Dialogue
 from voxline.engine.ports import LLM, TTS, Audio, ChatMessage, TextChunk, ToolChoice
 from voxline.engine.spoken import SpokenText
-from voxline.engine.tts.sentences import SentenceSplitter
+from voxline.engine.tts.sentences import SHORTEST_CUT, SentenceSplitter
 
 log = logging.getLogger("voxline.engine")
 
@@ -103,7 +103,7 @@ class FirstClauseSplitter:
         `longest` characters without a cut."""
         self.min_words = min_words
         self.max_words = max(max_words, min_words)
-        self.longest = max(longest, _SHORTEST)
+        self.longest = max(longest, SHORTEST_CUT)
         self._sentences = SentenceSplitter(max_chars=self.longest)
         self._head: str | None = ""  # the text before the first piece; None once it is out
         self._cap: int | None = None  # the next piece's length limit, once the first is out
@@ -111,13 +111,9 @@ class FirstClauseSplitter:
     def push(self, delta: str) -> list[str]:
         """Add streamed text; returns the pieces it completed."""
         pieces = self._sentences.push(delta) if self._head is None else self._first(delta)
-        for piece in pieces:
-            if self._cap is None:
-                self._cap = max(len(piece), _SHORTEST)
-            else:
-                self._cap = min(self._cap * 2, self.longest)
-        if self._cap is not None:
-            self._sentences.max_chars = min(self._cap, self.longest)
+        for piece in pieces:  # the next piece's limit: the first one's length, then doubling
+            grown = max(len(piece), SHORTEST_CUT) if self._cap is None else self._cap * 2
+            self._cap = self._sentences.max_chars = min(grown, self.longest)
         return pieces
 
     def _first(self, delta: str) -> list[str]:
@@ -147,10 +143,6 @@ class FirstClauseSplitter:
         """End of the stream: what is still held."""
         self._head = None
         return self._sentences.flush()
-
-
-_SHORTEST = 20
-"""No piece after the first is cut shorter than this many characters (SentenceSplitter's floor)."""
 
 
 class ResponseRun:

@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["SentenceSplitter", "split_sentences"]
+__all__ = ["SHORTEST_CUT", "SentenceSplitter", "split_sentences"]
+
+SHORTEST_CUT: Final = 20
+"""No sentence is cut for length (`max_chars`) shorter than this many characters."""
 
 # Words that end with a period without ending a sentence when a capital follows ("Dr. Lee").
 # fmt: off
@@ -61,7 +64,7 @@ class SentenceSplitter:
 
     def __init__(self, *, max_chars: int = 250) -> None:
         """Create a splitter; `max_chars` bounds how long a piece may grow before a cut."""
-        self.max_chars = max(max_chars, 20)
+        self.max_chars = max(max_chars, SHORTEST_CUT)
         self._buffer = ""
 
     def push(self, delta: str) -> list[str]:
