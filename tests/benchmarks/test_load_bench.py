@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "load_bench.py"
+from tests.benchmarks.scripts import run_script
 
 
 def test_a_short_run_loses_nothing_and_reports_memory_and_latency(tmp_path: Path) -> None:
     out = tmp_path / "load.json"
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--clients", "5", "--seconds", "5", "--think", "0.5",
-         "--call-s", "1", "2", "--sample-s", "0.5", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
+    done = run_script(
+        "load_bench.py", "--clients", "5", "--seconds", "5", "--think", "0.5",
+        "--call-s", "1", "2", "--sample-s", "0.5", "--out", str(out), timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "RSS MB" in done.stdout

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "transport_bench.py"
+from tests.benchmarks.scripts import run_script
+
 CLIENTS = ("voxline", "push", "agents", "floor")
 
 
 def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-        cwd=ROOT,
-    )
+    return run_script("transport_bench.py", *args, timeout=240)
 
 
 def test_one_session_of_each_client_measures_audio_round_trips_cpu_and_memory(

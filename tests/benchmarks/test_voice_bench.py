@@ -4,17 +4,13 @@ with a scripted language model, so the script cannot rot."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.benchmarks.scripts import BENCHMARKS, load_script
+from tests.benchmarks.scripts import load_script, run_script
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = BENCHMARKS / "voice_bench.py"
 RECORDINGS = Path("/usr/share/pocketsphinx/test/data/librivox")
 SECOND = b"\0\0" * 24_000  # one second of 24 kHz PCM16
 
@@ -44,14 +40,9 @@ def test_a_scripted_round_without_barge_in_reports_voice_to_voice_and_stalls(
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "voice.json"
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--rounds", "1", "--scripted-llm", "--tts", "espeak",
-         "--no-barge", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=ROOT,
+    done = run_script(
+        "voice_bench.py", "--rounds", "1", "--scripted-llm", "--tts", "espeak", "--no-barge",
+        "--out", str(out), timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "voice to voice" in done.stdout

@@ -137,6 +137,14 @@ async def test_start_finishes_a_coroutine_that_does_not_wait() -> None:
     assert await first == 3
 
 
+async def wait_forever(cleaned: list[str], mark: str) -> None:
+    """Wait until cancelled or closed, noting `mark` in `cleaned` on the way out."""
+    try:
+        await asyncio.Event().wait()
+    finally:
+        cleaned.append(mark)
+
+
 async def test_start_carries_a_waiting_coroutine_on_when_awaited() -> None:
     gate = asyncio.Event()
 
@@ -153,12 +161,6 @@ async def test_start_carries_a_waiting_coroutine_on_when_awaited() -> None:
 async def test_start_hands_cancellation_and_errors_to_the_coroutine() -> None:
     cleaned: list[str] = []
 
-    async def wait_forever() -> None:
-        try:
-            await asyncio.Event().wait()
-        finally:
-            cleaned.append("wait")
-
     async def shrug_off_cancellation() -> str:
         try:
             await asyncio.Event().wait()
@@ -172,7 +174,7 @@ async def test_start_hands_cancellation_and_errors_to_the_coroutine() -> None:
     async def await_it(coro: Coroutine[Any, Any, Any]) -> Any:
         return await start(coro)
 
-    task = asyncio.create_task(await_it(wait_forever()))
+    task = asyncio.create_task(await_it(wait_forever(cleaned, "wait")))
     await asyncio.sleep(0)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -191,14 +193,8 @@ async def test_start_hands_cancellation_and_errors_to_the_coroutine() -> None:
 async def test_closing_the_awaiting_coroutine_closes_the_started_one() -> None:
     cleaned: list[str] = []
 
-    async def wait_forever() -> None:
-        try:
-            await asyncio.Event().wait()
-        finally:
-            cleaned.append("closed")
-
     async def outer() -> None:
-        await start(wait_forever())
+        await start(wait_forever(cleaned, "closed"))
 
     coro = outer()
     coro.send(None)  # suspended inside the started coroutine
