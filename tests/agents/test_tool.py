@@ -150,8 +150,14 @@ def test_docstring_parsing() -> None:
 
 
 def test_arguments_must_be_an_object() -> None:
-    with pytest.raises(ToolArgumentsError, match="must be a JSON object, got list"):
+    with pytest.raises(ToolArgumentsError, match="must be a JSON object, got array"):
         create_ticket.parse_arguments("[1]")
+    with pytest.raises(ToolArgumentsError, match="must be a JSON object, got string"):
+        create_ticket.parse_arguments('"wifi"')
+    with pytest.raises(ToolArgumentsError, match="must be a JSON object, got null"):
+        create_ticket.parse_arguments("null")
+    with pytest.raises(ToolArgumentsError, match=r"not valid JSON \(trailing characters"):
+        create_ticket.parse_arguments('{"issue": "x"} {')
 
 
 def _make_tools(prefix: str) -> FunctionTool:

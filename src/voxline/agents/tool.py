@@ -56,34 +56,31 @@ class FunctionTool:
     def parse_arguments(self, raw: str) -> dict[str, Any]:
         """Parse the model's JSON arguments and validate them against the schema.
 
+        The text is parsed and validated in one pass by the arguments' pydantic model (in
+        its JSON mode), without building Python objects for the json module first.
+
         Raises:
             ToolArgumentsError: the text is not a JSON object or does not fit the schema.
         """
         try:
-            data = json.loads(raw) if raw.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise ToolArgumentsError(
-                f"arguments for {self.name} are not valid JSON ({exc.msg} at position {exc.pos}); "
-                "send a JSON object matching the tool's schema",
-                tool_name=self.name,
-            ) from None
-        if not isinstance(data, dict):
-            raise ToolArgumentsError(
-                f"arguments for {self.name} must be a JSON object, got {type(data).__name__}",
-                tool_name=self.name,
-            )
-        try:
-            model = self.args_model.model_validate(data)
+            model = self.args_model.model_validate_json(raw if raw.strip() else "{}")
         except pydantic.ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
-                for err in exc.errors()
-            )
-            raise ToolArgumentsError(
-                f"arguments for {self.name} do not match its schema: {problems}",
-                tool_name=self.name,
-            ) from None
+            raise self._arguments_error(exc.errors()) from None
         return dict(model.__dict__)  # the fields, in order (extra fields are forbidden)
+
+    def _arguments_error(self, errors: list[Any]) -> ToolArgumentsError:
+        first = errors[0]
+        if first["type"] == "json_invalid":
+            why = first["msg"].removeprefix("Invalid JSON: ")
+            problem = f"are not valid JSON ({why}); send a JSON object matching the tool's schema"
+        elif first["type"] == "model_type":
+            problem = f"must be a JSON object, got {_json_type(first['input'])}"
+        else:
+            problem = "do not match its schema: " + "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+                for err in errors
+            )
+        return ToolArgumentsError(f"arguments for {self.name} {problem}", tool_name=self.name)
 
     def bind(self, arguments: Mapping[str, Any], context: RunContext) -> dict[str, Any]:
         """Keyword arguments for `func`: the arguments, plus the context if it wants it."""
@@ -91,6 +88,12 @@ class FunctionTool:
         if self.context_param is not None:
             kwargs[self.context_param] = context
         return kwargs
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type, for error messages."""
+    names = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def serialize_output(value: Any) -> str:
