@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from voxline.session.eager import eager_task, start
+from voxline.session.eager import Started, eager_task, resume
 
 NOTE: contextvars.ContextVar[str] = contextvars.ContextVar("NOTE", default="caller")
 
@@ -124,17 +124,9 @@ async def test_an_error_is_raised_where_the_task_is_awaited(wait_first: bool) ->
         await task
 
 
-async def test_start_finishes_a_coroutine_that_does_not_wait() -> None:
-    steps: list[str] = []
-
-    async def answer() -> int:
-        steps.append("ran")
-        return 3
-
-    first = start(answer())
-    assert first.finished
-    assert steps == ["ran"]
-    assert await first == 3
+def first_step(coro: Coroutine[Any, Any, Any]) -> Started[Any]:
+    """Run `coro`'s first step as run_tool does, and resume it from there."""
+    return resume(coro, coro.send(None))
 
 
 async def wait_forever(cleaned: list[str], mark: str) -> None:
@@ -145,20 +137,19 @@ async def wait_forever(cleaned: list[str], mark: str) -> None:
         cleaned.append(mark)
 
 
-async def test_start_carries_a_waiting_coroutine_on_when_awaited() -> None:
+async def test_resume_carries_a_waiting_coroutine_on_when_awaited() -> None:
     gate = asyncio.Event()
 
     async def wait_then_answer() -> str:
         await gate.wait()
         return "done"
 
-    first = start(wait_then_answer())
-    assert not first.finished
+    first = first_step(wait_then_answer())
     asyncio.get_running_loop().call_soon(gate.set)
     assert await first == "done"
 
 
-async def test_start_hands_cancellation_and_errors_to_the_coroutine() -> None:
+async def test_resume_hands_cancellation_and_errors_to_the_coroutine() -> None:
     cleaned: list[str] = []
 
     async def shrug_off_cancellation() -> str:
@@ -168,11 +159,12 @@ async def test_start_hands_cancellation_and_errors_to_the_coroutine() -> None:
             return "caught"
         return "not reached"
 
-    async def broken() -> None:
+    async def wait_then_fail() -> None:
+        await asyncio.sleep(0)
         raise ZeroDivisionError("no")
 
     async def await_it(coro: Coroutine[Any, Any, Any]) -> Any:
-        return await start(coro)
+        return await first_step(coro)
 
     task = asyncio.create_task(await_it(wait_forever(cleaned, "wait")))
     await asyncio.sleep(0)
@@ -184,17 +176,15 @@ async def test_start_hands_cancellation_and_errors_to_the_coroutine() -> None:
     await asyncio.sleep(0)
     task.cancel()
     assert await task == "caught"
-    failed = start(broken())
-    assert failed.finished
-    with pytest.raises(ZeroDivisionError):
-        await failed
+    with pytest.raises(ZeroDivisionError, match="no"):
+        await first_step(wait_then_fail())
 
 
 async def test_closing_the_awaiting_coroutine_closes_the_started_one() -> None:
     cleaned: list[str] = []
 
     async def outer() -> None:
-        await start(wait_forever(cleaned, "closed"))
+        await first_step(wait_forever(cleaned, "closed"))
 
     coro = outer()
     coro.send(None)  # suspended inside the started coroutine

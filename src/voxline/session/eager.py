@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["Started", "eager_task", "start"]
+__all__ = ["Started", "eager_task", "resume"]
 
 
 def eager_task(coro: Coroutine[Any, Any, T], *, name: str | None = None) -> asyncio.Task[T]:
@@ -56,14 +56,15 @@ def _eager_311(
     return task
 
 
-def start(coro: Coroutine[Any, Any, T]) -> Started[T]:
-    """Run `coro`'s first step now, in the current task; await the result for the rest.
+def resume(coro: Coroutine[Any, Any, T], yielded: Any) -> Started[T]:
+    """Carry `coro` on when awaited, after a first step that its caller ran.
 
-    `finished` tells whether it is already done, so a caller can skip what only a
-    coroutine that waits needs (a timer for its timeout, say).
+    The caller drove the first step itself (`yielded = coro.send(None)`, a plain call that
+    finishes a coroutine which does not wait) and found it waiting on `yielded`; awaiting the
+    result hands that up and carries the coroutine on in the awaiting task.
     """
     started = Started(coro)
-    started.step()
+    started._yielded = yielded
     return started
 
 
@@ -83,11 +84,6 @@ class Started(Coroutine[Any, Any, T]):
         self._finished = False
         self._result: Any = None
         self._error: BaseException | None = None
-
-    @property
-    def finished(self) -> bool:
-        """The first step finished the coroutine (with a result or an error)."""
-        return self._finished
 
     def step(self) -> None:
         """Run the first step (once)."""

@@ -6,7 +6,6 @@ import asyncio
 import inspect
 import json
 import logging
-from collections.abc import Coroutine
 from typing import Any
 
 from voxline.agents.tool import serialize_output
@@ -14,7 +13,7 @@ from voxline.core.clock import Clock
 from voxline.core.effects import RunGuardrails, RunTool
 from voxline.core.inputs import GuardrailVerdict, ToolResult
 from voxline.errors import GuardrailError, ToolError, ToolExecutionError, ToolTimeoutError
-from voxline.session.eager import start
+from voxline.session.eager import resume
 
 log = logging.getLogger("voxline.session")
 
@@ -35,7 +34,16 @@ async def run_tool(effect: RunTool, clock: Clock) -> ToolResult:
     kwargs = tool.bind(effect.arguments, effect.context)
     try:
         if tool.is_async:
-            value = await _within(tool.func(**kwargs), tool.timeout_s)
+            # its first step runs here, as a plain call: a tool that answers at once (the
+            # common one, answering from memory) needs no wrapper and no timer
+            coro = tool.func(**kwargs)
+            try:
+                waiting = coro.send(None)
+            except StopIteration as done:
+                value = done.value
+            else:
+                async with asyncio.timeout(tool.timeout_s):
+                    value = await resume(coro, waiting)
         else:
             # asyncio.timeout runs it in this task (wait_for would start one more task)
             async with asyncio.timeout(tool.timeout_s):
@@ -67,20 +75,6 @@ async def run_tool(effect: RunTool, clock: Clock) -> ToolResult:
         )
         output, is_error = _error_json(error), True
     return ToolResult(effect.call_id, output, is_error, clock.now() - started)
-
-
-async def _within(coro: Coroutine[Any, Any, Any], timeout_s: float) -> Any:
-    """Await an async tool within `timeout_s` of now; no timer for a tool that answers at once.
-
-    Its first step runs here; only a tool that then waits gets the timer (armed for the same
-    deadline), so the common tool that answers from memory costs no timer handle.
-    """
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    first = start(coro)
-    if first.finished:
-        return await first
-    async with asyncio.timeout_at(deadline):
-        return await first
 
 
 def _error_json(error: ToolExecutionError | ToolTimeoutError) -> str:
