@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from voxline.agents import Agent, PolicyRule, keyword_guardrail
@@ -46,6 +48,21 @@ def test_clocks_and_ids() -> None:
     assert first != second
     assert first.startswith("msg_")
     assert len(first) <= 32
+
+
+def test_random_ids_of_a_forked_child_do_not_repeat_the_parents() -> None:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: same counter value as the parent, but a new salt
+        os.write(write, random_id("msg").encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    parent = random_id("msg")
+    assert child.startswith("msg_")
+    assert child[:20] != parent[:20]  # "msg_" and the 16 hex digits of the salt
 
 
 def test_config_properties() -> None:

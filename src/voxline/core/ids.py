@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from typing import Protocol
 
@@ -13,12 +14,24 @@ class IdFactory(Protocol):
 
 
 def random_id(prefix: str) -> str:
-    """A random id of at most 32 characters (the OpenAI Realtime limit for client item ids).
+    """A unique id of at most 32 characters (the OpenAI Realtime limit for client item ids).
 
-    96 random bits as 24 hex digits, read straight from the OS (building a `uuid.UUID` to
-    keep 24 of its digits took four times as long, on every tool answer and message).
+    64 random bits drawn once per process (again in a forked child), then a counter: unique
+    across processes and restarts, and no system call for each id (one ran on every tool
+    answer and message).
     """
-    return f"{prefix}_{os.urandom(12).hex()}"[:32]
+    return f"{prefix}_{_SALT[0]}{next(_COUNTER):x}"[:32]
+
+
+_SALT = [os.urandom(8).hex()]
+_COUNTER = itertools.count(1)
+
+
+def _new_salt() -> None:
+    _SALT[0] = os.urandom(8).hex()
+
+
+os.register_at_fork(after_in_child=_new_salt)
 
 
 class CountingIds:
