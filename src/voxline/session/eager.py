@@ -63,9 +63,7 @@ def resume(coro: Coroutine[Any, Any, T], yielded: Any) -> Started[T]:
     finishes a coroutine which does not wait) and found it waiting on `yielded`; awaiting the
     result hands that up and carries the coroutine on in the awaiting task.
     """
-    started = Started(coro)
-    started._yielded = yielded
-    return started
+    return Started(coro, yielded=yielded)
 
 
 class Started(Coroutine[Any, Any, T]):
@@ -77,10 +75,11 @@ class Started(Coroutine[Any, Any, T]):
     with the first step's outcome.
     """
 
-    def __init__(self, coro: Coroutine[Any, Any, T]) -> None:
+    def __init__(self, coro: Coroutine[Any, Any, T], *, yielded: Any = None) -> None:
         self._coro = coro
         self._first = True
-        self._yielded: Any = None
+        self._yielded: Any = yielded
+        """What the first step yielded: set by `step`, or given by a caller that ran it."""
         self._finished = False
         self._result: Any = None
         self._error: BaseException | None = None
