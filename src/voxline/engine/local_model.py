@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,52 +15,20 @@ from voxline.core import events as ev
 from voxline.core.clock import Clock, SystemClock
 from voxline.core.config import AudioFormat, SessionConfig, ToolSpec
 from voxline.core.ids import IdFactory, random_id
-from voxline.engine.audio import (
-    WIRE_SAMPLE_RATE,
-    StreamResampler,
-    alaw_to_float,
-    mulaw_to_float,
-    pcm16_to_float,
-    resample,
-)
+from voxline.engine.input_audio import InputAudio
 from voxline.engine.locks import component_lock
 from voxline.engine.memory import Dialogue, context_messages
 from voxline.engine.options import EngineOptions, EngineStats
 from voxline.engine.pipeline import ResponseRequest, ResponseRun
 from voxline.engine.ports import LLM, STT, TTS, VAD, Audio, ChatMessage, PrimingLLM
+from voxline.engine.priming import Primer
+from voxline.engine.transcripts import TurnTranscriber, timed_transcribe
 from voxline.engine.turns import InputTurns, SpeechBegan, SpeechEnded, SpeechPaused, turn_settings
 from voxline.errors import ProtocolError, SessionStateError, TransportError, VoxlineError
 
 log = logging.getLogger("voxline.engine")
 
 __all__ = ["EngineOptions", "EngineStats", "LocalRealtimeModel"]
-
-
-@dataclass(slots=True)
-class _SttJob:
-    item_id: str
-    samples: int
-    future: asyncio.Future[str]
-    at_pause: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class _Prime:
-    """A prime running on the LLM lane: set `stop` to end it; `complete` when it evaluates
-    the whole prompt of a pause (kept when the turn ends there)."""
-
-    stop: threading.Event
-    complete: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Head:
-    """A turn's words up to a pause the speaker went on after: later transcripts of the turn
-    only transcribe the audio after it (a pause is silence, so no word is cut)."""
-
-    item_id: str
-    samples: int
-    text: str
 
 
 class LocalRealtimeModel:
@@ -116,26 +82,24 @@ class LocalRealtimeModel:
         self._closed = False
         self._dialogue = Dialogue()
         self._turns = InputTurns(vad.sample_rate, vad.frame_size, None)
-        self._resampler = StreamResampler(WIRE_SAMPLE_RATE, vad.sample_rate)
-        self._odd = b""
+        self._input = InputAudio(AudioFormat.PCM16, vad.sample_rate)
         self._user_item: str | None = None
         self._emitted = ""
-        self._partial_at = 0
-        self._stt_job: _SttJob | None = None
-        self._head: _Head | None = None
-        self._settling: asyncio.Future[str] | None = None  # a job that will move the head
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._response: ResponseRun | None = None
         self._response_task: asyncio.Task[None] | None = None
         self._prepared: tuple[str, tuple[str, ...]] | None = None
         self._llm_jobs = 0
-        self._priming: _Prime | None = None  # the running prime
         self._vad_failing = False
         self._speech_end_at: float | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
         self._stt_lane = ThreadPoolExecutor(1, thread_name_prefix="voxline-stt")
         self._llm_lane = ThreadPoolExecutor(1, thread_name_prefix="voxline-llm")
         self._tts_lane = ThreadPoolExecutor(1, thread_name_prefix="voxline-tts")
+        self._transcripts = TurnTranscriber(
+            self._stt_call, vad.sample_rate, self._stt_lane, self.stats, self._track
+        )
+        self._primer = Primer(self._llm_lane, self.stats, self._spawn)
 
     # ----------------------------------------------------------------- RealtimeModel
 
@@ -202,8 +166,7 @@ class LocalRealtimeModel:
                 self._commit_buffer()
             case cmd.ClearAudio():
                 self._turns.clear()
-                self._resampler.flush()
-                self._odd = b""
+                self._input.clear()
                 self._user_item = None
                 self._reset_vad()
             case cmd.AddMessage(item_id=item_id, role=role, text=text):
@@ -241,9 +204,7 @@ class LocalRealtimeModel:
             self._user_item = None
             self._reset_vad()
         if old is None or old.input_format is not config.input_format:
-            rate = WIRE_SAMPLE_RATE if config.input_format is AudioFormat.PCM16 else 8_000
-            self._resampler = StreamResampler(rate, self.vad.sample_rate)
-            self._odd = b""
+            self._input = InputAudio(config.input_format, self.vad.sample_rate)
         key = (config.instructions, tuple(t.name for t in config.tools))
         if key != self._prepared:
             self._prepared = key
@@ -271,7 +232,7 @@ class LocalRealtimeModel:
     # ----------------------------------------------------------------- input audio
 
     def _on_audio(self, data: bytes) -> None:
-        audio = self._resampler.process(self._decode(data))
+        audio = self._input.process(data)
         for event in self._turns.push(audio, self._score):
             match event:
                 case SpeechBegan(start_ms=start_ms):
@@ -287,22 +248,9 @@ class LocalRealtimeModel:
                     self._emit(ev.SpeechStopped(item, end_ms))
                     self._speech_end_at = self._clock.now()
                     self._commit(item, segment, respond=self._server_creates())
-        if self._priming is not None and self._priming.complete and self._turns.voiced:
+        if self._primer.complete and self._turns.voiced:
             self._stop_priming()  # the caller went on after the pause: not their last words
         self._maybe_partial()
-
-    def _decode(self, data: bytes) -> Audio:
-        assert self._config is not None
-        match self._config.input_format:
-            case AudioFormat.PCM16:
-                data = self._odd + data
-                cut = len(data) - len(data) % 2
-                self._odd = data[cut:]
-                return pcm16_to_float(data[:cut])
-            case AudioFormat.G711_ULAW:
-                return mulaw_to_float(data)
-            case AudioFormat.G711_ALAW:
-                return alaw_to_float(data)
 
     def _score(self, frame: Audio) -> float:
         try:
@@ -329,7 +277,7 @@ class LocalRealtimeModel:
     def _speech_began(self, start_ms: int) -> None:
         self._user_item = self._ids("item")
         self._emitted = ""
-        self._partial_at = 0
+        self._transcripts.partial_at = 0
         self._emit(ev.SpeechStarted(self._user_item, start_ms))
         assert self._config is not None
         if self._config.server_interrupts:
@@ -341,7 +289,7 @@ class LocalRealtimeModel:
     def _commit_buffer(self) -> None:
         audio = self._turns.take()
         if self._turns.settings is None:  # push-to-talk: the resampler's tail ends the turn
-            audio = np.concatenate([audio, self._resampler.flush()])
+            audio = np.concatenate([audio, self._input.flush()])
         item = self._user_item or self._ids("item")
         self._user_item = None
         if audio.size == 0:
@@ -363,18 +311,9 @@ class LocalRealtimeModel:
         task.add_done_callback(lambda _t: self._pending.pop(item_id, None))
 
     async def _finalize(self, item_id: str, audio: Audio, respond: bool) -> None:
-        """The final transcript: a partial that heard all of `audio`, or a new one."""
-        job = self._stt_job
-        text: str | None = None
-        if job is not None and job.item_id == item_id and job.samples >= audio.size:
-            try:
-                text = await asyncio.shield(job.future)
-                self.stats.reused_finals += 1
-            except Exception:  # noqa: BLE001 - transcribe again below
-                text = None
+        """The final transcript of the turn `item_id`, its response when `respond`."""
         try:
-            if text is None:
-                text = await self._transcribe_turn(item_id, audio, self._settling)
+            text = await self._transcripts.final(item_id, audio)
         except Exception as exc:
             log.exception("STT failed")
             self._emit(ev.ModelError(f"speech recognition failed: {exc}", code="stt_failed"))
@@ -387,52 +326,14 @@ class LocalRealtimeModel:
         if respond and text and not self._responding():
             self._create_response(cmd.CreateResponse())
 
-    async def _transcribe_turn(
-        self, item_id: str, audio: Audio, settling: asyncio.Future[str] | None = None
-    ) -> str:
-        """The words of the turn `item_id` so far: its settled head, if any, plus a
-        transcript of the audio after it (all of `audio` without a head). `settling` is a
-        job that will move the head, waited for first."""
-        if settling is not None and not settling.done():
-            # the STT lane is serial anyway: wait for the head it brings, then read less
-            await asyncio.wait([settling])
-        head = self._head
-        if head is None or head.item_id != item_id or not 0 < head.samples < audio.size:
-            return await self._transcribe(audio)
-        tail = (await self._transcribe(audio[head.samples :])).strip()
-        return f"{head.text} {tail}".strip()
-
-    def _tail_samples(self, item_id: str, samples: int) -> int:
-        """How much audio a transcript of the first `samples` of the turn has to read."""
-        head = self._head
-        if head is None or head.item_id != item_id or head.samples >= samples:
-            return samples
-        return samples - head.samples
-
-    async def _transcribe(self, audio: Audio) -> str:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._stt_lane, self._stt_call, audio)
-
     def _stt_call(self, audio: Audio) -> str:
-        """Runs on the STT lane; keeps `stats.stt_rtf` (compute time per audio second)."""
-        seconds = audio.size / self.vad.sample_rate
-        if self.stt.sample_rate != self.vad.sample_rate:
-            audio = resample(audio, self.vad.sample_rate, self.stt.sample_rate)
-        with component_lock(self.stt):
-            began = self._clock.now()
-            text = self.stt.transcribe(audio)
-            spent = self._clock.now() - began
-        if seconds > 0.5:  # short clips are dominated by fixed costs
-            rtf = spent / seconds
-            old = self.stats.stt_rtf
-            self.stats.stt_rtf = rtf if old is None else 0.7 * old + 0.3 * rtf
-        return text
+        return timed_transcribe(self.stt, audio, self.vad.sample_rate, self._clock, self.stats)
 
     def _maybe_partial(self) -> None:
         if not self._turns.voiced or self._user_item is None:
             return
         interval = self.options.partial_interval_ms * self.vad.sample_rate // 1000
-        if self._turns.turn_samples - self._partial_at >= interval:
+        if self._turns.turn_samples - self._transcripts.partial_at >= interval:
             self._start_stt(self._user_item, self._turns.segment())
 
     def _start_stt(self, item_id: str, audio: Audio, *, at_pause: bool = False) -> None:
@@ -441,66 +342,19 @@ class LocalRealtimeModel:
         At a pause it is queued even behind a running partial: if the turn ends in this
         pause, it is the final transcript, and it started before the end was certain.
         """
-        busy = self._stt_job is not None and not self._stt_job.future.done()
+        busy = self._transcripts.busy
         if not self.options.partials or (busy and not at_pause):
             return
         if self._llm_jobs or self._responding():
             return
-        rtf = self.stats.stt_rtf
-        reads = self._tail_samples(item_id, audio.size)
-        cost_ms = 0.0 if rtf is None else rtf * reads * 1000 / self.vad.sample_rate
-        if not at_pause and cost_ms > self.options.partial_budget_ms:
-            # it could still be running when the turn ends, delaying the final one; a long
-            # stretch without a pause is settled piece by piece instead
-            # (either way the next try waits for another interval of speech, rather than
-            # re-copying the growing turn on every VAD frame)
-            self._partial_at = audio.size
-            cut = self._quiet_cut(item_id, audio) if self.options.settle_at_pauses else None
-            if cut is not None:
-                self._run_stt(item_id, audio[:cut], at_pause=False, settle=True)
-            return
-        self._partial_at = audio.size
-        self._run_stt(
-            item_id, audio, at_pause=at_pause, settle=at_pause and self.options.settle_at_pauses
+        self._transcripts.start(
+            item_id,
+            audio,
+            at_pause=at_pause,
+            budget_ms=self.options.partial_budget_ms,
+            settle_at_pauses=self.options.settle_at_pauses,
+            then=lambda f: self._on_partial(item_id, f),
         )
-
-    def _run_stt(self, item_id: str, audio: Audio, *, at_pause: bool, settle: bool) -> None:
-        self.stats.partials += 1
-        future = asyncio.ensure_future(self._transcribe_turn(item_id, audio, self._settling))
-        self._tasks.add(future)
-        future.add_done_callback(self._tasks.discard)
-        self._stt_job = _SttJob(item_id, audio.size, future, at_pause)
-        if settle:
-            self._settling = future
-            future.add_done_callback(lambda f: self._settle(item_id, audio.size, f))
-        future.add_done_callback(lambda f: self._on_partial(item_id, f))
-
-    def _quiet_cut(self, item_id: str, audio: Audio) -> int | None:
-        """Where to settle a long stretch of speech with no pause: the quietest 20 ms
-        between 1 s after the settled head and 0.6 s before the end (the last words may
-        still change), at most 4 s after the head; None when the stretch is too short."""
-        rate = self.vad.sample_rate
-        head = self._head
-        start = head.samples if head is not None and head.item_id == item_id else 0
-        low = start + rate
-        high = min(audio.size - rate * 6 // 10, start + 4 * rate)
-        window = rate // 50
-        count = (high - low) // window
-        if count < 5:
-            return None
-        frames = audio[low : low + count * window].reshape(count, window)
-        quietest = int(np.argmin((frames.astype(np.float64) ** 2).mean(axis=1)))
-        return low + quietest * window + window // 2
-
-    def _settle(self, item_id: str, samples: int, future: asyncio.Future[str]) -> None:
-        """A pause (or a quiet moment of a long stretch) was transcribed: its words are the
-        turn's head, so later transcripts of the turn read only the audio after it."""
-        if future.cancelled() or future.exception() is not None:
-            return
-        text = future.result().strip()
-        head = self._head
-        if text and (head is None or head.item_id != item_id or head.samples < samples):
-            self._head = _Head(item_id, samples, text)
 
     def _on_partial(self, item_id: str, future: asyncio.Future[str]) -> None:
         if future.cancelled() or future.exception() is not None or item_id != self._user_item:
@@ -512,9 +366,7 @@ class LocalRealtimeModel:
             self._emit(ev.InputTranscriptDelta(item_id, delta))
         if self._turns.voiced:
             self._prime(text)
-        elif (
-            self._stt_job is not None and self._stt_job.future is future and self._stt_job.at_pause
-        ):
+        elif self._transcripts.is_pause_job(future):
             self._prime(text, complete=True)  # the turn may end in this pause
 
     # ----------------------------------------------------------------- priming
@@ -530,39 +382,15 @@ class LocalRealtimeModel:
         llm, config = self.llm, self._config
         if not self.options.prime or not isinstance(llm, PrimingLLM) or config is None:
             return
-        if self._responding() or self._priming is not None:
+        if self._responding() or self._primer.running:
             return  # (an agent still being prepared is fine: the prime queues behind it)
         messages = (*self._dialogue.messages(), ChatMessage("user", words))
-        tools = config.offered_tools
-        prime = self._priming = _Prime(threading.Event(), complete)
-        stop = prime.stop
-
-        def work() -> None:
-            with component_lock(llm):
-                if not stop.is_set():
-                    self.stats.primed_tokens += llm.prime(
-                        config.instructions,
-                        messages,
-                        tools,
-                        complete=complete,
-                        should_stop=stop.is_set,
-                    )
-
-        async def run() -> None:
-            try:
-                await asyncio.get_running_loop().run_in_executor(self._llm_lane, work)
-            except Exception:  # noqa: BLE001 - priming is only a head start
-                log.debug("priming the LLM failed; the turn evaluates its prompt itself")
-            finally:
-                if self._priming is prime:
-                    self._priming = None
-
-        self._spawn(run())
+        self._primer.start(
+            llm, config.instructions, messages, config.offered_tools, complete=complete
+        )
 
     def _stop_priming(self, *, keep_complete: bool = False) -> None:
-        if self._priming is not None and not (keep_complete and self._priming.complete):
-            self._priming.stop.set()
-            self._priming = None
+        self._primer.stop(keep_complete=keep_complete)
 
     # ----------------------------------------------------------------- responses
 
@@ -645,6 +473,8 @@ class LocalRealtimeModel:
             self._queue.put_nowait(event)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._track(asyncio.create_task(coro))
+
+    def _track(self, future: asyncio.Future[Any]) -> None:
+        self._tasks.add(future)
+        future.add_done_callback(self._tasks.discard)
