@@ -6,7 +6,6 @@ import asyncio
 import inspect
 import json
 import logging
-from typing import Any
 
 from voxline.agents.tool import serialize_output
 from voxline.core.clock import Clock
