@@ -9,6 +9,7 @@ import pytest
 from voxline.agents import Agent, PolicyRule, keyword_guardrail
 from voxline.core import commands as cmd
 from voxline.core import events as ev
+from voxline.core import ids as id_module
 from voxline.core import session_events as se
 from voxline.core.clock import SystemClock
 from voxline.core.config import AudioFormat, SemanticVAD, ServerVAD, SessionConfig, ToolSpec
@@ -63,6 +64,12 @@ def test_random_ids_of_a_forked_child_do_not_repeat_the_parents() -> None:
     parent = random_id("msg")
     assert child.startswith("msg_")
     assert child[:20] != parent[:20]  # "msg_" and the 16 hex digits of the salt
+
+
+def test_a_new_salt_starts_a_new_id_prefix() -> None:
+    before = random_id("out")
+    id_module._new_salt()  # what the fork hook runs in the child (coverage does not follow forks)
+    assert random_id("out")[:20] != before[:20]
 
 
 def test_config_properties() -> None:
