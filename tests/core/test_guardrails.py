@@ -39,6 +39,18 @@ def test_no_guardrails_means_no_checks() -> None:
     assert not h.of(out, RunGuardrails)
 
 
+def test_without_guardrails_a_long_message_is_not_rebuilt_on_every_delta() -> None:
+    h = Harness(Agent(name="free", instructions="x"), guardrail_debounce_chars=5)
+    h.feed(ev.ResponseStarted("r1"))
+    for _ in range(50):
+        h.feed(ev.OutputTextDelta("r1", "a1", "ten chars "))
+    # far past the debounce, the deltas still wait to be folded in once, when read
+    assert "a1" in h.conv._history._streams
+    message = h.conv.history[-1]
+    assert isinstance(message, Message)
+    assert message.text == "ten chars " * 50
+
+
 def test_a_trip_mid_stream_cancels_truncates_flags_and_retries_within_policy() -> None:
     h = Harness(AGENT, guardrail_debounce_chars=5)
     h.feed(UserText("Will it arrive?"))

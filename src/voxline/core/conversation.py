@@ -55,6 +55,9 @@ from voxline.errors import (
 Output = cmd.ModelCommand | se.SessionEvent | Effect
 Input = ev.ModelEvent | inp.UserInput
 
+_NO_CHECKS = 1 << 62
+"""`_checked` of a message whose text is never judged: no length ever reaches past it."""
+
 GUARDRAIL_CORRECTION = (
     "Your previous reply was stopped by the {guardrail} guardrail ({category}: {rationale}). "
     "Answer the user's last message again, staying within policy."
@@ -384,6 +387,11 @@ class Conversation:
                 from_audio="audio" in self._opts.base_config.modalities,
             )
             self._item_response[item_id] = rid
+            agent = self._graph.agents.get(self._agent)
+            # an agent without output guardrails never checks its text: its deltas stay
+            # unfolded until read, instead of a new Message per delta past the debounce
+            checks = agent is not None and bool(agent.output_guardrails)
+            self._checked[item_id] = 0 if checks else _NO_CHECKS
             items = self._response_items.get(rid)
             if items is None:
                 items = self._response_items[rid] = []
@@ -412,6 +420,7 @@ class Conversation:
         agent = self._graph.agents.get(msg.agent or self._agent)
         guardrails = tuple(agent.output_guardrails) if agent is not None else ()
         if not guardrails or msg.flag is not None:
+            self._checked[msg.id] = _NO_CHECKS  # nothing to check, or already flagged
             return
         self._checked[msg.id] = len(msg.text)
         self._out.append(RunGuardrails(msg.id, msg.text, guardrails, self.context()))
