@@ -72,6 +72,12 @@ def test_a_new_salt_starts_a_new_id_prefix() -> None:
     assert random_id("out")[:20] != before[:20]
 
 
+def test_a_long_prefix_is_shortened_and_ids_stay_unique() -> None:
+    made = {random_id("a_very_long_prefix_for_items_of_a_plugin") for _ in range(100)}
+    assert len(made) == 100
+    assert all(len(i) <= 32 and i.startswith("a_very") for i in made)
+
+
 def test_config_properties() -> None:
     assert AudioFormat.PCM16.bytes_per_ms == 48
     assert AudioFormat.G711_ULAW.bytes_per_ms == 8

@@ -18,17 +18,19 @@ def random_id(prefix: str) -> str:
 
     64 random bits drawn once per process (again in a forked child), then a counter: unique
     across processes and restarts, and no system call for each id (one ran on every tool
-    answer and message).
+    answer and message). A long prefix is shortened, never the unique part.
     """
-    return f"{prefix}_{_SALT[0]}{next(_COUNTER):x}"[:32]
+    unique = f"{_salt}{next(_COUNTER):x}"
+    return f"{prefix[: 31 - len(unique)]}_{unique}"
 
 
-_SALT = [os.urandom(8).hex()]
+_salt = os.urandom(8).hex()
 _COUNTER = itertools.count(1)
 
 
 def _new_salt() -> None:
-    _SALT[0] = os.urandom(8).hex()
+    global _salt
+    _salt = os.urandom(8).hex()
 
 
 os.register_at_fork(after_in_child=_new_salt)
