@@ -238,18 +238,18 @@ class LocalRealtimeModel:
                 case SpeechBegan(start_ms=start_ms):
                     self._speech_began(start_ms)
                 case SpeechPaused(audio=segment):
-                    self._stop_priming()  # the CPU goes to the transcript that may be final
+                    self._primer.stop()  # the CPU goes to the transcript that may be final
                     if self._user_item is not None:
                         self._start_stt(self._user_item, segment, at_pause=True)
                 case SpeechEnded(end_ms=end_ms, audio=segment):
-                    self._stop_priming(keep_complete=True)
+                    self._primer.stop(keep_complete=True)
                     item = self._user_item or self._ids("item")
                     self._user_item = None
                     self._emit(ev.SpeechStopped(item, end_ms))
                     self._speech_end_at = self._clock.now()
                     self._commit(item, segment, respond=self._server_creates())
         if self._primer.complete and self._turns.voiced:
-            self._stop_priming()  # the caller went on after the pause: not their last words
+            self._primer.stop()  # the caller went on after the pause: not their last words
         self._maybe_partial()
 
     def _score(self, frame: Audio) -> float:
@@ -389,9 +389,6 @@ class LocalRealtimeModel:
             llm, config.instructions, messages, config.offered_tools, complete=complete
         )
 
-    def _stop_priming(self, *, keep_complete: bool = False) -> None:
-        self._primer.stop(keep_complete=keep_complete)
-
     # ----------------------------------------------------------------- responses
 
     def _responding(self) -> bool:
@@ -407,7 +404,7 @@ class LocalRealtimeModel:
                 )
             )
             return
-        self._stop_priming(keep_complete=True)
+        self._primer.stop(keep_complete=True)
         run = ResponseRun(
             self._ids("resp"),
             llm=self.llm,
