@@ -28,7 +28,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -71,18 +71,23 @@ _PLAIN_REPLY = _Label(REPLY, [], None)
 
 @dataclass(slots=True)
 class _Turn:
+    """What a turn has cost so far: TurnStats' fields as they are filled in, and its start."""
+
     start: float
     prefix_cached: bool = True
     prefill_s: float = 0.0
     prompt_tokens: int = 0
     decision_s: float = 0.0
     first_output_s: float = 0.0
-    generated: int = 0
+    generated_tokens: int = 0
     generation_s: float = 0.0
     action: str = REPLY
     retried: bool = False
     route: str = ""
     route_s: float = 0.0
+
+    def stats(self) -> TurnStats:
+        return TurnStats(**{f.name: getattr(self, f.name) for f in fields(TurnStats)})
 
 
 class LlamaCppLLM:
@@ -226,19 +231,7 @@ class LlamaCppLLM:
             try:
                 yield from self._turn(instructions, messages, tools, max_tokens, stop, turn)
             finally:
-                self.last_stats = TurnStats(
-                    prefix_cached=turn.prefix_cached,
-                    prefill_s=turn.prefill_s,
-                    prompt_tokens=turn.prompt_tokens,
-                    decision_s=turn.decision_s,
-                    first_output_s=turn.first_output_s,
-                    generated_tokens=turn.generated,
-                    generation_s=turn.generation_s,
-                    action=turn.action,
-                    retried=turn.retried,
-                    route=turn.route,
-                    route_s=turn.route_s,
-                )
+                self.last_stats = turn.stats()
                 self.recent_stats.append(self.last_stats)
                 self.turn_count += 1
 
@@ -415,7 +408,7 @@ class LlamaCppLLM:
             if self._is_eog(token) or count > self.settings.max_argument_tokens:
                 break
             text += decoder.decode(self._llm.detokenize([token]))
-            turn.generated = count
+            turn.generated_tokens = count
         turn.generation_s = time.perf_counter() - began
         try:
             json.loads(text)
@@ -440,7 +433,7 @@ class LlamaCppLLM:
                 if self._is_eog(token) or stop():
                     break
                 text = decoder.decode(self._llm.detokenize([token]))
-                turn.generated = count
+                turn.generated_tokens = count
                 turn.generation_s = time.perf_counter() - began
                 if text:
                     if not turn.first_output_s:
