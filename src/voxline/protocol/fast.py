@@ -22,6 +22,19 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from voxline.core import events as ev
+from voxline.protocol.shapes import (
+    INT,
+    NONE,
+    NUMBER,
+    OPT_INT,
+    OPT_NUMBER,
+    OPT_STR,
+    STR,
+    Check,
+    Spec,
+    one_of,
+    shape,
+)
 
 __all__ = ["NOT_HANDLED", "NotHandled", "remember_session", "translate_fast"]
 
@@ -32,10 +45,6 @@ class NotHandled:
 
 NOT_HANDLED: Final = NotHandled()
 
-Check = Callable[[Any], bool]
-Shape = tuple[Mapping[str, Check], frozenset[str]]
-"""Every allowed field with its check, and the fields that must be present."""
-
 STATUS: Final = {
     "completed": ev.ResponseStatus.COMPLETED,
     "cancelled": ev.ResponseStatus.CANCELLED,
@@ -45,101 +54,60 @@ STATUS: Final = {
 """`response.done` statuses; any other (such as in_progress) counts as incomplete."""
 
 
-def _str(value: Any) -> bool:
-    return type(value) is str
+def _list_of(fits: Check) -> Check:
+    return lambda value: type(value) is list and all(fits(v) for v in value)
 
 
-def _int(value: Any) -> bool:
-    return type(value) is int
+def _opt(fits: Check) -> Check:
+    return lambda value: value is None or fits(value)
 
 
-def _opt_str(value: Any) -> bool:
-    return value is None or type(value) is str
+_ITEM_STATUS = one_of(None, "completed", "incomplete", "in_progress")
+_ITEM_META: dict[str, Spec] = {
+    "id": OPT_STR,
+    "object": one_of(None, "realtime.item"),
+    "status": _ITEM_STATUS,
+}
 
-
-def _opt_int(value: Any) -> bool:
-    return value is None or type(value) is int
-
-
-def _none(value: Any) -> bool:
-    return value is None
-
-
-def _number(value: Any) -> bool:
-    return type(value) is float or type(value) is int
-
-
-def _one_of(*allowed: str | None) -> Check:
-    options = frozenset(allowed)
-    return lambda value: (value is None or type(value) is str) and value in options
-
-
-def _shape(required: Mapping[str, Check], optional: Mapping[str, Check] | None = None) -> Shape:
-    return {**required, **(optional or {})}, frozenset(required)
-
-
-def _fits(data: Any, shape: Shape) -> bool:
-    """A dict with only known fields, each passing its check, and every required field."""
-    if type(data) is not dict:
-        return False
-    fields, required = shape
-    for key, value in data.items():
-        check = fields.get(key)
-        if check is None or not check(value):
-            return False
-    return required <= data.keys()
-
-
-def _list_of(shape: Shape) -> Check:
-    return lambda value: type(value) is list and all(_fits(v, shape) for v in value)
-
-
-def _opt(shape: Shape) -> Check:
-    return lambda value: value is None or _fits(value, shape)
-
-
-_ITEM_STATUS = _one_of(None, "completed", "incomplete", "in_progress")
-_ITEM_META = {"id": _opt_str, "object": _one_of(None, "realtime.item"), "status": _ITEM_STATUS}
-
-_CONTENT = _shape(
+_CONTENT = shape(
     {},
     {
-        "type": _one_of(None, "output_text", "output_audio"),
-        "text": _opt_str,
-        "transcript": _opt_str,
-        "audio": _opt_str,
+        "type": one_of(None, "output_text", "output_audio"),
+        "text": OPT_STR,
+        "transcript": OPT_STR,
+        "audio": OPT_STR,
     },
 )
-_ASSISTANT = _shape(
-    {"type": _one_of("message"), "role": _one_of("assistant"), "content": _list_of(_CONTENT)},
+_ASSISTANT = shape(
+    {"type": one_of("message"), "role": one_of("assistant"), "content": _list_of(_CONTENT)},
     _ITEM_META,
 )
-_USER_CONTENT = _shape(
+_USER_CONTENT = shape(
     {},
     {
-        "type": _one_of(None, "input_text", "input_audio", "input_image"),
-        "text": _opt_str,
-        "transcript": _opt_str,
-        "audio": _opt_str,
-        "image_url": _opt_str,
-        "detail": _one_of(None, "auto", "low", "high"),
+        "type": one_of(None, "input_text", "input_audio", "input_image"),
+        "text": OPT_STR,
+        "transcript": OPT_STR,
+        "audio": OPT_STR,
+        "image_url": OPT_STR,
+        "detail": one_of(None, "auto", "low", "high"),
     },
 )
-_USER = _shape(
-    {"type": _one_of("message"), "role": _one_of("user"), "content": _list_of(_USER_CONTENT)},
+_USER = shape(
+    {"type": one_of("message"), "role": one_of("user"), "content": _list_of(_USER_CONTENT)},
     _ITEM_META,
 )
-_SYSTEM_CONTENT = _shape({}, {"type": _one_of(None, "input_text"), "text": _opt_str})
-_SYSTEM = _shape(
-    {"type": _one_of("message"), "role": _one_of("system"), "content": _list_of(_SYSTEM_CONTENT)},
+_SYSTEM_CONTENT = shape({}, {"type": one_of(None, "input_text"), "text": OPT_STR})
+_SYSTEM = shape(
+    {"type": one_of("message"), "role": one_of("system"), "content": _list_of(_SYSTEM_CONTENT)},
     _ITEM_META,
 )
-_FUNCTION_CALL = _shape(
-    {"type": _one_of("function_call"), "name": _str, "arguments": _str},
-    {**_ITEM_META, "call_id": _opt_str},
+_FUNCTION_CALL = shape(
+    {"type": one_of("function_call"), "name": STR, "arguments": STR},
+    {**_ITEM_META, "call_id": OPT_STR},
 )
-_FUNCTION_OUTPUT = _shape(
-    {"type": _one_of("function_call_output"), "call_id": _str, "output": _str}, _ITEM_META
+_FUNCTION_OUTPUT = shape(
+    {"type": one_of("function_call_output"), "call_id": STR, "output": STR}, _ITEM_META
 )
 _MESSAGES = {"assistant": _ASSISTANT, "user": _USER, "system": _SYSTEM}
 
@@ -154,11 +122,11 @@ def _item_kind(item: Any) -> str | None:
     kind = item.get("type")
     if kind == "message":
         role = item.get("role")
-        shape = _MESSAGES.get(role) if type(role) is str else None
-        return role if shape is not None and _fits(item, shape) else None
-    if kind == "function_call" and _fits(item, _FUNCTION_CALL):
+        fits = _MESSAGES.get(role) if type(role) is str else None
+        return role if fits is not None and fits(item) else None
+    if kind == "function_call" and _FUNCTION_CALL(item):
         return "function_call"
-    if kind == "function_call_output" and _fits(item, _FUNCTION_OUTPUT):
+    if kind == "function_call_output" and _FUNCTION_OUTPUT(item):
         return "function_call_output"
     return None
 
@@ -171,107 +139,103 @@ def _items(value: Any) -> bool:
     return value is None or (type(value) is list and all(_item(v) for v in value))
 
 
-_CACHED_DETAILS = _shape(
-    {}, dict.fromkeys(("text_tokens", "audio_tokens", "image_tokens"), _opt_int)
-)
-_INPUT_DETAILS = _shape(
+_CACHED_DETAILS = shape({}, dict.fromkeys(("text_tokens", "audio_tokens", "image_tokens"), OPT_INT))
+_INPUT_DETAILS = shape(
     {},
     {
-        **dict.fromkeys(("text_tokens", "audio_tokens", "cached_tokens", "image_tokens"), _opt_int),
+        **dict.fromkeys(("text_tokens", "audio_tokens", "cached_tokens", "image_tokens"), OPT_INT),
         "cached_tokens_details": _opt(_CACHED_DETAILS),
     },
 )
-_OUTPUT_DETAILS = _shape({}, {"text_tokens": _opt_int, "audio_tokens": _opt_int})
-_USAGE = _shape(
+_OUTPUT_DETAILS = shape({}, {"text_tokens": OPT_INT, "audio_tokens": OPT_INT})
+_USAGE = shape(
     {},
     {
-        "total_tokens": _opt_int,
-        "input_tokens": _opt_int,
-        "output_tokens": _opt_int,
+        "total_tokens": OPT_INT,
+        "input_tokens": OPT_INT,
+        "output_tokens": OPT_INT,
         "input_token_details": _opt(_INPUT_DETAILS),
         "output_token_details": _opt(_OUTPUT_DETAILS),
     },
 )
-_RESPONSE = _shape(
+_RESPONSE = shape(
     {},
     {
-        "id": _opt_str,
-        "object": _one_of(None, "realtime.response"),
-        "status": _one_of(None, "completed", "cancelled", "failed", "incomplete", "in_progress"),
+        "id": OPT_STR,
+        "object": one_of(None, "realtime.response"),
+        "status": one_of(None, "completed", "cancelled", "failed", "incomplete", "in_progress"),
         "output": _items,
         "usage": _opt(_USAGE),
-        "conversation_id": _opt_str,
-        "status_details": _none,
-        "metadata": _none,
-        "audio": _none,
+        "conversation_id": OPT_STR,
+        "status_details": NONE,
+        "metadata": NONE,
+        "audio": NONE,
     },
 )
 
-_EVENT = {"type": _str, "event_id": _str}
-_IN_RESPONSE = {**_EVENT, "response_id": _str, "item_id": _str, "output_index": _int}
-_IN_CONTENT = {**_IN_RESPONSE, "content_index": _int}
+_EVENT: dict[str, Spec] = {"type": STR, "event_id": STR}
+_IN_RESPONSE = {**_EVENT, "response_id": STR, "item_id": STR, "output_index": INT}
+_IN_CONTENT = {**_IN_RESPONSE, "content_index": INT}
 
-_DELTA = _shape({**_IN_CONTENT, "delta": _str})
-_PART = _shape(
+_DELTA = shape({**_IN_CONTENT, "delta": STR})
+_PART = shape(
     {},
     {
-        "type": _one_of(None, "text", "audio"),
-        "text": _opt_str,
-        "audio": _opt_str,
-        "transcript": _opt_str,
+        "type": one_of(None, "text", "audio"),
+        "text": OPT_STR,
+        "audio": OPT_STR,
+        "transcript": OPT_STR,
     },
 )
-_PART_EVENT = _shape({**_IN_CONTENT, "part": lambda v: _fits(v, _PART)})
-_CONTENT_DONE = _shape(_IN_CONTENT)
-_TRANSCRIPT_DONE = _shape({**_IN_CONTENT, "transcript": _str})
-_TEXT_DONE = _shape({**_IN_CONTENT, "text": _str})
-_RATE_LIMIT = _shape(
+_PART_EVENT = shape({**_IN_CONTENT, "part": _PART})
+_CONTENT_DONE = shape(_IN_CONTENT)
+_TRANSCRIPT_DONE = shape({**_IN_CONTENT, "transcript": STR})
+_TEXT_DONE = shape({**_IN_CONTENT, "text": STR})
+_RATE_LIMIT = shape(
     {},
     {
-        "name": _one_of(None, "requests", "tokens"),
-        "limit": _opt_int,
-        "remaining": _opt_int,
-        "reset_seconds": lambda v: v is None or _number(v),
+        "name": one_of(None, "requests", "tokens"),
+        "limit": OPT_INT,
+        "remaining": OPT_INT,
+        "reset_seconds": OPT_NUMBER,
     },
 )
-_RATE_LIMITS = _shape({**_EVENT, "rate_limits": _list_of(_RATE_LIMIT)})
+_RATE_LIMITS = shape({**_EVENT, "rate_limits": _list_of(_RATE_LIMIT)})
 
-_ARGUMENTS_DELTA = _shape({**_IN_RESPONSE, "call_id": _str, "delta": _str})
-_ARGUMENTS_DONE = _shape({**_IN_RESPONSE, "call_id": _str, "name": _str, "arguments": _str})
-_SPEECH_STARTED = _shape({**_EVENT, "item_id": _str, "audio_start_ms": _int})
-_SPEECH_STOPPED = _shape({**_EVENT, "item_id": _str, "audio_end_ms": _int})
-_COMMITTED = _shape({**_EVENT, "item_id": _str}, {"previous_item_id": _opt_str})
-_RESPONSE_EVENT = _shape({**_EVENT, "response": lambda v: _fits(v, _RESPONSE)})
-_ITEM_EVENT = _shape({**_EVENT, "response_id": _str, "output_index": _int, "item": _item})
-_CONVERSATION_ITEM = _shape({**_EVENT, "item": _item}, {"previous_item_id": _opt_str})
-_DURATION = _shape({"type": _one_of("duration"), "seconds": _number})
-_TOKENS = _shape(
-    {"type": _one_of("tokens"), "input_tokens": _int, "output_tokens": _int, "total_tokens": _int},
-    {"input_token_details": _none},
+_ARGUMENTS_DELTA = shape({**_IN_RESPONSE, "call_id": STR, "delta": STR})
+_ARGUMENTS_DONE = shape({**_IN_RESPONSE, "call_id": STR, "name": STR, "arguments": STR})
+_SPEECH_STARTED = shape({**_EVENT, "item_id": STR, "audio_start_ms": INT})
+_SPEECH_STOPPED = shape({**_EVENT, "item_id": STR, "audio_end_ms": INT})
+_COMMITTED = shape({**_EVENT, "item_id": STR}, {"previous_item_id": OPT_STR})
+_RESPONSE_EVENT = shape({**_EVENT, "response": _RESPONSE})
+_ITEM_EVENT = shape({**_EVENT, "response_id": STR, "output_index": INT, "item": _item})
+_CONVERSATION_ITEM = shape({**_EVENT, "item": _item}, {"previous_item_id": OPT_STR})
+_DURATION = shape({"type": one_of("duration"), "seconds": NUMBER})
+_TOKENS = shape(
+    {"type": one_of("tokens"), "input_tokens": INT, "output_tokens": INT, "total_tokens": INT},
+    {"input_token_details": NONE},
 )
-_TRANSCRIPT = _shape(
+_TRANSCRIPT = shape(
     {
         **_EVENT,
-        "item_id": _str,
-        "content_index": _int,
-        "transcript": _str,
-        "usage": lambda v: _fits(v, _DURATION) or _fits(v, _TOKENS),
+        "item_id": STR,
+        "content_index": INT,
+        "transcript": STR,
+        "usage": lambda v: _DURATION(v) or _TOKENS(v),
     },
-    {"logprobs": _none, "languages": _none},
+    {"logprobs": NONE, "languages": NONE},
 )
 _SESSIONS: list[Any] = []
 """Session payloads that passed full validation lately (a server echoes what it was sent)."""
-_SESSION_EVENT = _shape({**_EVENT, "session": lambda v: type(v) is dict and v in _SESSIONS})
-_TRANSCRIPT_DELTA = _shape(
-    {**_EVENT, "item_id": _str}, {"content_index": _opt_int, "delta": _opt_str}
-)
+_SESSION_EVENT = shape({**_EVENT, "session": lambda v: type(v) is dict and v in _SESSIONS})
+_TRANSCRIPT_DELTA = shape({**_EVENT, "item_id": STR}, {"content_index": OPT_INT, "delta": OPT_STR})
 
 Result = ev.ModelEvent | None | NotHandled
 Fast = Callable[[dict[str, Any]], Result]
 
 
 def _audio_delta(data: dict[str, Any]) -> Result:
-    if not _fits(data, _DELTA):
+    if not _DELTA(data):
         return NOT_HANDLED
     try:
         audio = base64.b64decode(data["delta"], validate=True)
@@ -281,17 +245,17 @@ def _audio_delta(data: dict[str, Any]) -> Result:
 
 
 def _text_delta(data: dict[str, Any]) -> Result:
-    if not _fits(data, _DELTA):
+    if not _DELTA(data):
         return NOT_HANDLED
     return ev.OutputTextDelta(data["response_id"], data["item_id"], data["delta"])
 
 
 def _arguments_delta(data: dict[str, Any]) -> Result:
-    return None if _fits(data, _ARGUMENTS_DELTA) else NOT_HANDLED
+    return None if _ARGUMENTS_DELTA(data) else NOT_HANDLED
 
 
 def _arguments_done(data: dict[str, Any]) -> Result:
-    if not _fits(data, _ARGUMENTS_DONE):
+    if not _ARGUMENTS_DONE(data):
         return NOT_HANDLED
     return ev.FunctionCallRequested(
         data["response_id"], data["item_id"], data["call_id"], data["name"], data["arguments"]
@@ -299,45 +263,45 @@ def _arguments_done(data: dict[str, Any]) -> Result:
 
 
 def _speech_started(data: dict[str, Any]) -> Result:
-    if not _fits(data, _SPEECH_STARTED):
+    if not _SPEECH_STARTED(data):
         return NOT_HANDLED
     return ev.SpeechStarted(data["item_id"], data["audio_start_ms"])
 
 
 def _speech_stopped(data: dict[str, Any]) -> Result:
-    if not _fits(data, _SPEECH_STOPPED):
+    if not _SPEECH_STOPPED(data):
         return NOT_HANDLED
     return ev.SpeechStopped(data["item_id"], data["audio_end_ms"])
 
 
 def _committed(data: dict[str, Any]) -> Result:
-    return ev.AudioCommitted(data["item_id"]) if _fits(data, _COMMITTED) else NOT_HANDLED
+    return ev.AudioCommitted(data["item_id"]) if _COMMITTED(data) else NOT_HANDLED
 
 
 def _transcript_delta(data: dict[str, Any]) -> Result:
-    if not _fits(data, _TRANSCRIPT_DELTA):
+    if not _TRANSCRIPT_DELTA(data):
         return NOT_HANDLED
     return ev.InputTranscriptDelta(data["item_id"], data.get("delta") or "")
 
 
 def _conversation_item(data: dict[str, Any]) -> Result:
-    return None if _fits(data, _CONVERSATION_ITEM) else NOT_HANDLED
+    return None if _CONVERSATION_ITEM(data) else NOT_HANDLED
 
 
 def _transcript(data: dict[str, Any]) -> Result:
-    if not _fits(data, _TRANSCRIPT):
+    if not _TRANSCRIPT(data):
         return NOT_HANDLED
     return ev.InputTranscriptCompleted(data["item_id"], data["transcript"])
 
 
-def _ignored(shape: Shape) -> Fast:
+def _ignored(fits: Check) -> Fast:
     """The fast path of an event voxline has no use for: None when it is well formed.
 
     OpenAI sends several of these around every reply (content parts, the end of the audio
     and of its transcript, rate limits); without a fast path each was validated in full only
     to be dropped.
     """
-    return lambda data: None if _fits(data, shape) else NOT_HANDLED
+    return lambda data: None if fits(data) else NOT_HANDLED
 
 
 def remember_session(session: Any) -> None:
@@ -353,18 +317,18 @@ def remember_session(session: Any) -> None:
 
 
 def _session(data: dict[str, Any]) -> Result:
-    return None if _fits(data, _SESSION_EVENT) else NOT_HANDLED
+    return None if _SESSION_EVENT(data) else NOT_HANDLED
 
 
 def _created(data: dict[str, Any]) -> Result:
-    if not _fits(data, _RESPONSE_EVENT):
+    if not _RESPONSE_EVENT(data):
         return NOT_HANDLED
     return ev.ResponseStarted(data["response"].get("id") or "")
 
 
 def _assistant_item(data: dict[str, Any]) -> dict[str, Any] | NotHandled | None:
     """The assistant message of a well-formed output item event; None for another item."""
-    if not _fits(data, _ITEM_EVENT):
+    if not _ITEM_EVENT(data):
         return NOT_HANDLED
     item: dict[str, Any] = data["item"]
     if _item_kind(item) != "assistant":
@@ -390,7 +354,7 @@ def _item_done(data: dict[str, Any]) -> Result:
 
 
 def _done(data: dict[str, Any]) -> Result:
-    if not _fits(data, _RESPONSE_EVENT):
+    if not _RESPONSE_EVENT(data):
         return NOT_HANDLED
     response = data["response"]
     status = STATUS.get(response.get("status") or "completed", ev.ResponseStatus.INCOMPLETE)
