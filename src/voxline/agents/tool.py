@@ -14,6 +14,7 @@ from typing import Any, overload
 
 import pydantic
 
+from voxline.agents.arguments import PlainArguments
 from voxline.agents.context import RunContext
 from voxline.agents.naming import check_tool_name
 from voxline.core.config import ToolSpec
@@ -45,9 +46,12 @@ class FunctionTool:
     context_param: str | None = None
     is_async: bool = field(init=False, repr=False, compare=False)
     """True when calling the function returns an awaitable (asked on every call: found once)."""
+    plain_arguments: PlainArguments | None = field(init=False, repr=False, compare=False)
+    """Reads plain scalar arguments without pydantic (None: every field needs pydantic)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "is_async", inspect.iscoroutinefunction(self.func))
+        object.__setattr__(self, "plain_arguments", PlainArguments.of(self.args_model))
 
     def spec(self) -> ToolSpec:
         """The tool as the model sees it."""
@@ -56,14 +60,21 @@ class FunctionTool:
     def parse_arguments(self, raw: str) -> dict[str, Any]:
         """Parse the model's JSON arguments and validate them against the schema.
 
-        The text is parsed and validated in one pass by the arguments' pydantic model (in
-        its JSON mode), without building Python objects for the json module first.
+        Plain scalar arguments (the common tool) are read by `PlainArguments`; anything it
+        cannot vouch for is parsed and validated in one pass by the arguments' pydantic model
+        (in its JSON mode), which gives the same result or the typed error.
 
         Raises:
             ToolArgumentsError: the text is not a JSON object or does not fit the schema.
         """
+        text = raw if raw.strip() else "{}"
+        plain = self.plain_arguments
+        if plain is not None:
+            arguments = plain.parse(text)
+            if arguments is not None:
+                return arguments
         try:
-            model = self.args_model.model_validate_json(raw if raw.strip() else "{}")
+            model = self.args_model.model_validate_json(text)
         except pydantic.ValidationError as exc:
             raise self._arguments_error(exc.errors()) from None
         return dict(model.__dict__)  # the fields, in order (extra fields are forbidden)
