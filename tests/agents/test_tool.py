@@ -237,3 +237,50 @@ def test_a_partial_of_an_async_function_and_a_method_are_async_tools() -> None:
     assert build(functools.partial(lookup, verbose=True)).is_async
     assert build(Desk().lookup).is_async
     assert not build(functools.partial(print)).is_async
+
+
+def test_only_an_async_def_without_await_answers_at_once() -> None:
+    import asyncio
+
+    async def at_once(order_id: str) -> str:
+        return order_id
+
+    async def awaits(order_id: str) -> str:
+        await asyncio.sleep(0)
+        return order_id
+
+    async def times_out(order_id: str) -> str:
+        async with asyncio.timeout(1):  # noqa: ASYNC100 - entering it alone can wait
+            return order_id
+
+    async def iterates(order_id: str) -> str:
+        async for _ in _letters(order_id):
+            pass
+        return order_id
+
+    async def in_a_comprehension(order_id: str) -> list[str]:
+        return [c async for c in _letters(order_id)]
+
+    def plain(order_id: str) -> str:
+        return order_id
+
+    class Desk:
+        async def lookup(self, order_id: str) -> str:
+            return order_id
+
+        async def __call__(self, order_id: str) -> str:
+            return order_id
+
+    def build(func: Any) -> FunctionTool:
+        return FunctionTool("t", "d", {}, func, pydantic.BaseModel)
+
+    assert build(at_once).answers_at_once
+    assert build(functools.partial(at_once, order_id="A1")).answers_at_once
+    assert build(Desk().lookup).answers_at_once
+    for waits in (awaits, times_out, iterates, in_a_comprehension, plain, Desk(), print):
+        assert not build(waits).answers_at_once, waits
+
+
+async def _letters(text: str) -> Any:
+    for letter in text:
+        yield letter

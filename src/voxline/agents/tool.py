@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import dis
 import functools
 import inspect
 import json
 import re
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -46,11 +48,15 @@ class FunctionTool:
     context_param: str | None = None
     is_async: bool = field(init=False, repr=False, compare=False)
     """True when calling the function returns an awaitable (asked on every call: found once)."""
+    answers_at_once: bool = field(init=False, repr=False, compare=False)
+    """True for an `async def` without `await`: a call always finishes in its first step, so
+    the session runs it in place, without a task or a timer."""
     plain_arguments: PlainArguments | None = field(init=False, repr=False, compare=False)
     """Reads plain scalar arguments without pydantic (None: every field needs pydantic)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "is_async", inspect.iscoroutinefunction(self.func))
+        object.__setattr__(self, "answers_at_once", _never_waits(self.func))
         object.__setattr__(self, "plain_arguments", PlainArguments.of(self.args_model))
 
     def spec(self) -> ToolSpec:
@@ -99,6 +105,24 @@ class FunctionTool:
         if self.context_param is not None:
             kwargs[self.context_param] = context
         return kwargs
+
+
+def _never_waits(func: Callable[..., Any]) -> bool:
+    """True when calling `func` runs a coroutine whose own code has no `await`.
+
+    A coroutine can only suspend at a YIELD_VALUE of its own frame (every `await`, `async
+    for` and `async with` compiles to one), so one without it finishes in its first step.
+    Only the code that runs is read: a partial's function or a method's function, never
+    what a decorator wraps. Anything else (a callable object, a wrapper) counts as waiting.
+    """
+    while isinstance(func, functools.partial):
+        func = func.func
+    if inspect.ismethod(func):
+        func = func.__func__
+    code = getattr(func, "__code__", None) if inspect.isfunction(func) else None
+    if not isinstance(code, types.CodeType) or not code.co_flags & inspect.CO_COROUTINE:
+        return False
+    return all(op.opname != "YIELD_VALUE" for op in dis.get_instructions(code))
 
 
 def _json_type(value: Any) -> str:

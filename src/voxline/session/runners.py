@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import json
 import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any
 
 from voxline.agents.tool import serialize_output
 from voxline.core.clock import Clock
@@ -51,29 +55,85 @@ async def run_tool(effect: RunTool, clock: Clock) -> ToolResult:
             async with asyncio.timeout(tool.timeout_s):
                 value = await value
         output, is_error = serialize_output(value), False
-    except TimeoutError:
-        error: ToolExecutionError | ToolTimeoutError = ToolTimeoutError(
-            f"{tool.name} did not answer within {tool.timeout_s:g} s; tell the user it is "
-            "unavailable right now or try again",
-            tool_name=tool.name,
-            call_id=effect.call_id,
-        )
-        output, is_error = _error_json(error), True
     except asyncio.CancelledError:
         raise
-    except ToolError as exc:
+    except Exception as exc:  # noqa: BLE001 - the model is told what failed (_failure logs it)
+        output, is_error = _failure(effect, exc), True
+    return ToolResult(effect.call_id, output, is_error, clock.now() - started)
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A tool run by `run_tool_now` that left something to wait for: `finish_tool` does."""
+
+    awaitable: Awaitable[Any]
+    started: float
+
+
+def run_tool_now(effect: RunTool, clock: Clock) -> ToolResult | Waiting:
+    """Run a tool that answers at once (`FunctionTool.answers_at_once`) to its end, here.
+
+    Such a tool is an `async def` without `await`: calling it always finishes in one step, so
+    it needs no task, no timer and no turn of the event loop. It runs in a copy of the
+    caller's context, like a task. Errors become outputs the model can read, as in
+    `run_tool`. If it returned an awaitable, that is left for `finish_tool` to wait on.
+    """
+    tool = effect.tool
+    started = clock.now()
+    try:
+        coro = tool.func(**tool.bind(effect.arguments, effect.context))
+        try:
+            waiting = contextvars.copy_context().run(coro.send, None)
+        except StopIteration as done:
+            value = done.value
+        else:  # a function without await cannot get here; carried on all the same
+            return Waiting(resume(coro, waiting), started)
+        if type(value) not in _PLAIN and inspect.isawaitable(value):
+            return Waiting(value, started)
+        output, is_error = serialize_output(value), False
+    # nothing can cancel a step that never waits: a CancelledError is the tool's own error
+    except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - told to the model
+        output, is_error = _failure(effect, exc), True
+    return ToolResult(effect.call_id, output, is_error, clock.now() - started)
+
+
+async def finish_tool(effect: RunTool, waiting: Waiting, clock: Clock) -> ToolResult:
+    """Wait, under the tool's timeout, for what `run_tool_now` left, and give the result."""
+    try:
+        async with asyncio.timeout(effect.tool.timeout_s):
+            value = await waiting.awaitable
+        output, is_error = serialize_output(value), False
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the model is told what failed (_failure logs it)
+        output, is_error = _failure(effect, exc), True
+    return ToolResult(effect.call_id, output, is_error, clock.now() - waiting.started)
+
+
+def _failure(effect: RunTool, exc: BaseException) -> str:
+    """The output telling the model why a tool failed: a timeout, its own error, or a crash."""
+    tool = effect.tool
+    if isinstance(exc, TimeoutError):
+        return _error_json(
+            ToolTimeoutError(
+                f"{tool.name} did not answer within {tool.timeout_s:g} s; tell the user it is "
+                "unavailable right now or try again",
+                tool_name=tool.name,
+                call_id=effect.call_id,
+            )
+        )
+    if isinstance(exc, ToolError):
         log.info("tool %s answered with %s: %s", tool.name, type(exc).__name__, exc)
         exc.call_id = effect.call_id
-        output, is_error = json.dumps(exc.to_output()), True
-    except Exception as exc:
-        log.warning("tool %s raised %s", tool.name, type(exc).__name__, exc_info=exc)
-        error = ToolExecutionError(
+        return json.dumps(exc.to_output())
+    log.warning("tool %s raised %s", tool.name, type(exc).__name__, exc_info=exc)
+    return _error_json(
+        ToolExecutionError(
             f"{tool.name} failed: {type(exc).__name__}: {exc}",
             tool_name=tool.name,
             call_id=effect.call_id,
         )
-        output, is_error = _error_json(error), True
-    return ToolResult(effect.call_id, output, is_error, clock.now() - started)
+    )
 
 
 def _error_json(error: ToolExecutionError | ToolTimeoutError) -> str:

@@ -26,7 +26,13 @@ from voxline.errors import SessionStateError, TransportError, VoxlineError
 from voxline.models.base import RealtimeModel
 from voxline.session.channel import EventChannel
 from voxline.session.eager import eager_task
-from voxline.session.runners import run_guardrails, run_tool
+from voxline.session.runners import (
+    Waiting,
+    finish_tool,
+    run_guardrails,
+    run_tool,
+    run_tool_now,
+)
 
 log = logging.getLogger("voxline.session")
 
@@ -306,12 +312,21 @@ class RealtimeSession:
                 for command in commands:
                     await self._send(command)
         for effect in tools:
-            # Started eagerly, once this input's events and commands are out: the tool's
-            # first step runs right here, so a tool that answers at once has its output on
-            # the wire before the next model event is read, with no turn of the event loop
-            # (shared with the app's consumer) in between. A tool that waits goes on as a
-            # task of its own and never holds up the model's events.
-            self._track(eager_task(self._tool(effect), name=f"voxline-tool-{effect.call_id}"))
+            # Once this input's events and commands are out. A tool that answers at once (an
+            # async def without await) runs right here, with no task: its output is on the
+            # wire before the next model event is read. Any other tool is started eagerly:
+            # its first step runs here too, and if it waits it goes on as a task of its own
+            # and never holds up the model's events.
+            if effect.tool.answers_at_once:
+                outcome = run_tool_now(effect, self._clock)
+                if isinstance(outcome, inp.ToolResult):
+                    if not self._closed:
+                        await self._feed(outcome)
+                    continue
+                work = self._finish_tool(effect, outcome)
+            else:
+                work = self._tool(effect)
+            self._track(eager_task(work, name=f"voxline-tool-{effect.call_id}"))
 
     def _not_open(self) -> SessionStateError:
         state = "closed" if self._closed else "not started"
@@ -349,6 +364,11 @@ class RealtimeSession:
 
     async def _tool(self, effect: RunTool) -> None:
         result = await run_tool(effect, self._clock)
+        if not self._closed:
+            await self._feed(result)
+
+    async def _finish_tool(self, effect: RunTool, waiting: Waiting) -> None:
+        result = await finish_tool(effect, waiting, self._clock)
         if not self._closed:
             await self._feed(result)
 
