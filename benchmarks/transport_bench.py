@@ -49,6 +49,7 @@ from transport.report import (
     goal_check,
     print_table,
     ratios,
+    round_ratios,
 )
 from transport.traffic import Traffic, summary
 
@@ -331,6 +332,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     analysis = {
         str(n): {
             "ratios": (table := ratios(by, n, sampled)),
+            "round_ratios": round_ratios(rounds, n, samples),
             "voxline_within_goal": goal_check(table),
             "push_within_goal": goal_check(table, "push"),
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Callable
 from typing import Any
 
 from transport.stats import ratio_interval
@@ -63,6 +65,44 @@ def ratios(
             table[metric] = cell
         out[f"{a}/{b}"] = table
     return out
+
+
+def round_ratios(
+    rounds: dict[tuple[str, int], list[dict[str, Any]]],
+    sessions: int,
+    sampled: Callable[[dict[str, Any]], dict[str, list[float]]],
+) -> dict[str, dict[str, list[float | None]]]:
+    """voxline/floor (and push/floor) of every metric in each round on its own.
+
+    Rounds of different clients alternate, so the rounds of one index ran close together in
+    time: how far these ratios spread shows how much the machine's state moved the result,
+    next to the bootstrap interval, which only covers the sampling within the pooled run.
+    """
+    out: dict[str, dict[str, list[float | None]]] = {}
+    for client in ("voxline", "push"):
+        mine, floor = rounds.get((client, sessions), []), rounds.get(("floor", sessions), [])
+        pairs = [
+            (a, b)
+            for a, b in zip(mine, floor, strict=False)
+            if "failed" not in a and "failed" not in b
+        ]
+        if len(pairs) < 2:
+            continue  # one round: the pooled ratio says it all
+        table: dict[str, list[float | None]] = {}
+        for metric, _label, _goal in METRICS:
+            row: list[float | None] = []
+            for a, b in pairs:
+                if metric == "cpu_s_per_session_minute":
+                    row.append(ratio(a["cpu_s"] / a["wall_s"], b["cpu_s"] / b["wall_s"]))
+                else:
+                    row.append(ratio(_median(sampled(a)[metric]), _median(sampled(b)[metric])))
+            table[metric] = row
+        out[f"{client}/floor"] = table
+    return out
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
 
 
 def goal_check(table: dict[str, Any], client: str = "voxline") -> dict[str, bool | None]:
@@ -141,6 +181,11 @@ def print_table(runs: list[dict[str, Any]], analysis: dict[str, Any], min_sample
                 for m, label, _goal in METRICS
             )
             print(f"  {pair_name:15} {cells}")
+        for pair_name, metrics in table.get("round_ratios", {}).items():
+            cells = ", ".join(
+                f"{label} {' '.join(fmt(x) for x in metrics[m])}" for m, label, _goal in METRICS
+            )
+            print(f"  {pair_name:15} round by round: {cells}")
         for client in ("voxline", "push"):
             checks = table.get(f"{client}_within_goal")
             if not checks:
