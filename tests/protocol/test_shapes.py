@@ -14,6 +14,8 @@ from voxline.protocol.shapes import (
     OPT_NUMBER,
     OPT_STR,
     STR,
+    ListOf,
+    Maybe,
     one_of,
     shape,
 )
@@ -84,3 +86,18 @@ def test_a_field_both_required_and_optional_is_required() -> None:
     assert fits({"a": "x", "b": 1})
     assert not fits({"b": 1})
     assert not fits({"a": None})
+
+
+def test_maybe_and_list_of_check_what_they_hold() -> None:
+    fits = shape(
+        {"items": ListOf(INNER)},
+        {"note": Maybe(INNER), "tags": ListOf(INNER, nullable=True)},
+    )
+    assert fits({"items": []})
+    assert fits({"items": [{"n": 1}, {"n": 2}], "note": None, "tags": None})
+    assert fits({"items": [{"n": 1}], "note": {"n": 3}, "tags": [{"n": 4}]})
+    assert not fits({"items": None})  # not nullable
+    assert not fits({"items": ({"n": 1},)})  # a tuple is not a JSON array
+    assert not fits({"items": [{"n": 1}, {"n": "2"}]})  # one bad element is enough
+    assert not fits({"items": [], "note": {"n": "3"}})
+    assert not fits({"items": [], "tags": [None]})

@@ -31,6 +31,8 @@ from voxline.protocol.shapes import (
     OPT_STR,
     STR,
     Check,
+    ListOf,
+    Maybe,
     Spec,
     one_of,
     shape,
@@ -54,14 +56,6 @@ STATUS: Final = {
 """`response.done` statuses; any other (such as in_progress) counts as incomplete."""
 
 
-def _list_of(fits: Check) -> Check:
-    return lambda value: type(value) is list and all(fits(v) for v in value)
-
-
-def _opt(fits: Check) -> Check:
-    return lambda value: value is None or fits(value)
-
-
 _ITEM_STATUS = one_of(None, "completed", "incomplete", "in_progress")
 _ITEM_META: dict[str, Spec] = {
     "id": OPT_STR,
@@ -79,7 +73,7 @@ _CONTENT = shape(
     },
 )
 _ASSISTANT = shape(
-    {"type": one_of("message"), "role": one_of("assistant"), "content": _list_of(_CONTENT)},
+    {"type": one_of("message"), "role": one_of("assistant"), "content": ListOf(_CONTENT)},
     _ITEM_META,
 )
 _USER_CONTENT = shape(
@@ -94,12 +88,12 @@ _USER_CONTENT = shape(
     },
 )
 _USER = shape(
-    {"type": one_of("message"), "role": one_of("user"), "content": _list_of(_USER_CONTENT)},
+    {"type": one_of("message"), "role": one_of("user"), "content": ListOf(_USER_CONTENT)},
     _ITEM_META,
 )
 _SYSTEM_CONTENT = shape({}, {"type": one_of(None, "input_text"), "text": OPT_STR})
 _SYSTEM = shape(
-    {"type": one_of("message"), "role": one_of("system"), "content": _list_of(_SYSTEM_CONTENT)},
+    {"type": one_of("message"), "role": one_of("system"), "content": ListOf(_SYSTEM_CONTENT)},
     _ITEM_META,
 )
 _FUNCTION_CALL = shape(
@@ -135,16 +129,12 @@ def _item(value: Any) -> bool:
     return _item_kind(value) is not None
 
 
-def _items(value: Any) -> bool:
-    return value is None or (type(value) is list and all(_item(v) for v in value))
-
-
 _CACHED_DETAILS = shape({}, dict.fromkeys(("text_tokens", "audio_tokens", "image_tokens"), OPT_INT))
 _INPUT_DETAILS = shape(
     {},
     {
         **dict.fromkeys(("text_tokens", "audio_tokens", "cached_tokens", "image_tokens"), OPT_INT),
-        "cached_tokens_details": _opt(_CACHED_DETAILS),
+        "cached_tokens_details": Maybe(_CACHED_DETAILS),
     },
 )
 _OUTPUT_DETAILS = shape({}, {"text_tokens": OPT_INT, "audio_tokens": OPT_INT})
@@ -154,8 +144,8 @@ _USAGE = shape(
         "total_tokens": OPT_INT,
         "input_tokens": OPT_INT,
         "output_tokens": OPT_INT,
-        "input_token_details": _opt(_INPUT_DETAILS),
-        "output_token_details": _opt(_OUTPUT_DETAILS),
+        "input_token_details": Maybe(_INPUT_DETAILS),
+        "output_token_details": Maybe(_OUTPUT_DETAILS),
     },
 )
 _RESPONSE = shape(
@@ -164,8 +154,8 @@ _RESPONSE = shape(
         "id": OPT_STR,
         "object": one_of(None, "realtime.response"),
         "status": one_of(None, "completed", "cancelled", "failed", "incomplete", "in_progress"),
-        "output": _items,
-        "usage": _opt(_USAGE),
+        "output": ListOf(_item, nullable=True),
+        "usage": Maybe(_USAGE),
         "conversation_id": OPT_STR,
         "status_details": NONE,
         "metadata": NONE,
@@ -200,7 +190,7 @@ _RATE_LIMIT = shape(
         "reset_seconds": OPT_NUMBER,
     },
 )
-_RATE_LIMITS = shape({**_EVENT, "rate_limits": _list_of(_RATE_LIMIT)})
+_RATE_LIMITS = shape({**_EVENT, "rate_limits": ListOf(_RATE_LIMIT)})
 
 _ARGUMENTS_DELTA = shape({**_IN_RESPONSE, "call_id": STR, "delta": STR})
 _ARGUMENTS_DONE = shape({**_IN_RESPONSE, "call_id": STR, "name": STR, "arguments": STR})

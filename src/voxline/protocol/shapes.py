@@ -7,13 +7,15 @@ a loop that calls a small checker per field. That matters on a realtime link, wh
 events arrive after the process has sat idle and every extra function touched is a cache
 miss (measured in benchmarks/README.md, "Eighth pass").
 
-The field tests are the plain kinds below, `one_of` for a set of allowed strings, or any
-`Check` (a nested shape, a list of shapes, or a custom test), which is called.
+The field tests are the plain kinds below, `one_of` for a set of allowed strings, `Maybe`
+(null or a check) and `ListOf` (a list, each element checked), or any `Check` (a nested
+shape or a custom test), which is called.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final
 
@@ -27,6 +29,8 @@ __all__ = [
     "STR",
     "Check",
     "Kind",
+    "ListOf",
+    "Maybe",
     "OneOf",
     "Spec",
     "one_of",
@@ -65,7 +69,22 @@ def one_of(*allowed: str | None) -> OneOf:
     return OneOf(allowed)
 
 
-Spec = Kind | OneOf | Check
+@dataclass(frozen=True, slots=True)
+class Maybe:
+    """Null, or what `check` passes."""
+
+    check: Check
+
+
+@dataclass(frozen=True, slots=True)
+class ListOf:
+    """A list whose every element `check` passes (null too when `nullable`)."""
+
+    check: Check
+    nullable: bool = False
+
+
+Spec = Kind | OneOf | Maybe | ListOf | Check
 
 
 class _Missing:
@@ -82,37 +101,53 @@ def shape(required: Mapping[str, Spec], optional: Mapping[str, Spec] | None = No
     names: dict[str, Any] = {"MISSING": _MISSING}
     lines = ["def fits(data):", "    if type(data) is not dict:", "        return False"]
     for index, (key, spec) in enumerate(required.items()):
-        test = _test(spec, f"r{index}", names)
         lines += [
             f"    v = data.get({key!r}, MISSING)",
-            f"    if v is MISSING or not ({test}):",
+            "    if v is MISSING:",
             "        return False",
         ]
+        lines += _indent(_body(spec, f"r{index}", names), 4)
     if not optional:
         lines.append(f"    return len(data) == {len(required)}")
     else:
         # count the optional fields present: any field beyond them is unknown
         lines.append(f"    seen = {len(required)}")
         for index, (key, spec) in enumerate(optional.items()):
-            test = _test(spec, f"o{index}", names)
-            lines += [
-                f"    v = data.get({key!r}, MISSING)",
-                "    if v is not MISSING:",
-                f"        if not ({test}):",
-                "            return False",
-                "        seen += 1",
-            ]
+            lines += [f"    v = data.get({key!r}, MISSING)", "    if v is not MISSING:"]
+            lines += _indent([*_body(spec, f"o{index}", names), "seen += 1"], 8)
         lines.append("    return len(data) == seen")
-    exec("\n".join(lines), names)  # the source is built above from constant shapes
+    exec("\n".join(lines), names)  # the source is built here from constant shapes
     fits: Check = names["fits"]
     return fits
 
 
-def _test(spec: Spec, name: str, names: dict[str, Any]) -> str:
+def _body(spec: Spec, name: str, names: dict[str, Any]) -> list[str]:
+    """Lines that return False unless the value `v` fits `spec`."""
+    if isinstance(spec, ListOf):
+        names[name] = spec.check
+        loop = [
+            "if type(v) is not list:",
+            "    return False",
+            "for x in v:",
+            f"    if not {name}(x):",
+            "        return False",
+        ]
+        return ["if v is not None:", *_indent(loop, 4)] if spec.nullable else loop
+    return [f"if not ({_test(spec, name, names)}):", "    return False"]
+
+
+def _test(spec: Kind | OneOf | Maybe | Check, name: str, names: dict[str, Any]) -> str:
     if isinstance(spec, Kind):
         return spec.value
+    if isinstance(spec, Maybe):
+        names[name] = spec.check
+        return f"v is None or {name}(v)"
     names[name] = spec
     if isinstance(spec, OneOf):
         # the type test first: an unhashable value must not reach the set lookup
         return f"(v is None or type(v) is str) and v in {name}"
     return f"{name}(v)"
+
+
+def _indent(lines: list[str], spaces: int) -> list[str]:
+    return [" " * spaces + line for line in lines]
