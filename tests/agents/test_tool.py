@@ -284,3 +284,14 @@ def test_only_an_async_def_without_await_answers_at_once() -> None:
 async def _letters(text: str) -> Any:
     for letter in text:
         yield letter
+
+
+def test_outputs_keep_json_dumps_edge_cases() -> None:
+    values: list[Any] = [{1: "int key", "nan": float("nan")}, {"deep": [[{"x": [True]}]]}, []]
+    for value in values:
+        assert serialize_output(value) == json.dumps(value, default=str, ensure_ascii=False)
+    looped: list[Any] = []
+    looped.append(looped)
+    with pytest.raises(ValueError, match="Circular reference"):
+        serialize_output(looped)
+    assert serialize_output([1]) == "[1]"  # the check is per call: an error leaves no trace

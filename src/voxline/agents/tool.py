@@ -8,6 +8,7 @@ import dis
 import functools
 import inspect
 import json
+import json.encoder
 import re
 import types
 from collections.abc import Callable, Mapping
@@ -144,8 +145,26 @@ def serialize_output(value: Any) -> str:
     return _OUTPUT_JSON(value)
 
 
-_OUTPUT_JSON = json.JSONEncoder(default=str, ensure_ascii=False).encode
-"""json.dumps(value, default=str, ensure_ascii=False) without building an encoder per call."""
+def _output_json() -> Callable[[Any], str]:
+    """json.dumps(value, default=str, ensure_ascii=False), going straight to the C encoder.
+
+    `JSONEncoder.encode` takes two Python-level steps (and defines a closure) around the C
+    encoder on every call; a tool's answer meets them cold once per turn, where they cost
+    about 20 us (benchmarks/README.md, "Eighth pass"). The C encoder is built per call, with
+    its own circular-reference check, exactly as `encode` builds it.
+    """
+    make: Any = getattr(json.encoder, "c_make_encoder", None)  # private to json, not typed
+    if make is None:  # a Python without the C accelerator: the module's own encoder
+        return json.JSONEncoder(default=str, ensure_ascii=False).encode
+    escape = json.encoder.encode_basestring
+
+    def encode(value: Any) -> str:
+        return "".join(make({}, str, escape, None, ": ", ", ", False, False, True)(value, 0))
+
+    return encode
+
+
+_OUTPUT_JSON = _output_json()
 
 
 _ARG_LINE = re.compile(r"^\s*(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
