@@ -129,6 +129,10 @@ def _item(value: Any) -> bool:
     return _item_kind(value) is not None
 
 
+def _is_dict(value: Any) -> bool:
+    return type(value) is dict
+
+
 _CACHED_DETAILS = shape({}, dict.fromkeys(("text_tokens", "audio_tokens", "image_tokens"), OPT_INT))
 _INPUT_DETAILS = shape(
     {},
@@ -198,7 +202,8 @@ _SPEECH_STARTED = shape({**_EVENT, "item_id": STR, "audio_start_ms": INT})
 _SPEECH_STOPPED = shape({**_EVENT, "item_id": STR, "audio_end_ms": INT})
 _COMMITTED = shape({**_EVENT, "item_id": STR}, {"previous_item_id": OPT_STR})
 _RESPONSE_EVENT = shape({**_EVENT, "response": _RESPONSE})
-_ITEM_EVENT = shape({**_EVENT, "response_id": STR, "output_index": INT, "item": _item})
+_ITEM_EVENT = shape({**_EVENT, "response_id": STR, "output_index": INT, "item": _is_dict})
+"""An output item event; its item is checked by `_item_kind` (once) where it is read."""
 _CONVERSATION_ITEM = shape({**_EVENT, "item": _item}, {"previous_item_id": OPT_STR})
 _DURATION = shape({"type": one_of("duration"), "seconds": NUMBER})
 _TOKENS = shape(
@@ -321,7 +326,10 @@ def _assistant_item(data: dict[str, Any]) -> dict[str, Any] | NotHandled | None:
     if not _ITEM_EVENT(data):
         return NOT_HANDLED
     item: dict[str, Any] = data["item"]
-    if _item_kind(item) != "assistant":
+    kind = _item_kind(item)
+    if kind is None:
+        return NOT_HANDLED  # an item that does not fit its shape: the typed path reports it
+    if kind != "assistant":
         return None
     if item.get("id") is None:
         return NOT_HANDLED  # an assistant item without an id: the typed path reports it
