@@ -4,8 +4,8 @@ A shape names every field a JSON object may have, what each must hold, and which
 present. `shape()` turns it into a function with one inline type test per field, the way
 `dataclasses` writes `__init__`: checking an event is then a single Python call instead of
 a loop that calls a small checker per field. That matters on a realtime link, where most
-events arrive after the process has sat idle and every extra function touched is a cache
-miss (measured in benchmarks/README.md, "Eighth pass").
+events arrive after the process has sat idle, and code run for the first time since then
+is several times slower than warm code (measured in benchmarks/README.md, "Eighth pass").
 
 The field tests are the plain kinds below, `one_of` for a set of allowed strings, `Maybe`
 (null or a check) and `ListOf` (a list, each element checked), or any `Check` (a nested
