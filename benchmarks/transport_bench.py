@@ -229,7 +229,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--repeat",
         type=int,
         default=None,
-        help="rounds per configuration, interleaved, pooled (default: 1, or as many as keep "
+        help="rounds per configuration, interleaved, pooled (default: 2, or as many as keep "
         "each run to at most 60 s when --min-samples needs longer)",
     )
     parser.add_argument("--reply-chunks", type=int, default=10, help="audio deltas per reply")
@@ -280,10 +280,16 @@ ROUND_S = 60.0
 rounds, so a change in the machine's load hits every client alike."""
 
 
+MIN_ROUNDS = 2
+"""Rounds per session count unless --repeat says otherwise: with two or more, the report
+gives each round's ratio too, which shows how much the machine's state moved the result."""
+
+
 def plan(args: argparse.Namespace, traffic: Traffic) -> dict[int, tuple[Traffic, int]]:
     """The traffic and rounds of each session count: `--seconds` as given, or long enough
     that the rounds together give every client `--min-samples` turns (one first chunk and one
-    tool round trip each), in rounds of at most a minute unless `--repeat` is given."""
+    tool round trip each), in at least two rounds of at most a minute unless `--repeat` is
+    given."""
     plans: dict[int, tuple[Traffic, int]] = {}
     for n in args.session_counts:
         if args.seconds is not None:
@@ -291,7 +297,8 @@ def plan(args: argparse.Namespace, traffic: Traffic) -> dict[int, tuple[Traffic,
             continue
         rounds = args.repeat
         if rounds is None:
-            rounds = math.ceil(traffic.seconds_for(args.min_samples, n) / ROUND_S)
+            needed = math.ceil(traffic.seconds_for(args.min_samples, n) / ROUND_S)
+            rounds = max(MIN_ROUNDS, needed)
         per_round = -(-args.min_samples // rounds)
         plans[n] = (replace(traffic, seconds=traffic.seconds_for(per_round, n)), rounds)
     return plans

@@ -24,13 +24,14 @@ def plans(bench: ModuleType, *argv: str) -> dict[int, tuple[float, int, int]]:
     }
 
 
-def test_the_default_run_gives_every_client_40_turns_in_rounds_of_at_most_a_minute(
+def test_the_default_run_gives_every_client_40_turns_in_two_rounds_of_at_most_a_minute(
     bench: ModuleType,
 ) -> None:
     got = plans(bench)
     assert got[1] == (59.5, 2, 40)  # one session: two interleaved rounds of 20 turns
-    assert got[10][:2] == (20.0, 1)
-    assert got[50][:2] == (20.0, 1)
+    # more sessions give 40 turns in one round, but two rounds show the machine's drift
+    assert got[10][:2] == (20.0, 2)
+    assert got[50][:2] == (20.0, 2)
     assert all(turns >= 40 for _s, _r, turns in got.values())
 
 
