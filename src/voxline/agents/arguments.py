@@ -53,11 +53,10 @@ which a tool call would meet cold."""
 class PlainArguments:
     """The arguments of a tool whose parameters are all plain JSON scalars."""
 
-    __slots__ = ("_count", "_params")
+    __slots__ = ("_params",)
 
     def __init__(self, params: tuple[_Param, ...]) -> None:
         self._params = params
-        self._count = len(params)
 
     @classmethod
     def of(cls, model: type[pydantic.BaseModel]) -> PlainArguments | None:
@@ -83,7 +82,7 @@ class PlainArguments:
             return None
         if end != len(raw):
             return None  # surrounding whitespace or trailing text: pydantic decides
-        if type(data) is not dict or len(data) > self._count:
+        if type(data) is not dict or len(data) > len(self._params):
             return None
         out: dict[str, Any] = {}
         given = 0

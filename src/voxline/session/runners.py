@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import inspect
 import json
 import logging
@@ -28,80 +27,65 @@ _PLAIN = frozenset({dict, list, str, int, float, bool, type(None)})
 async def run_tool(effect: RunTool, clock: Clock) -> ToolResult:
     """Run one tool call and always return a result: its output, or an error the model can read.
 
-    Sync functions run in a worker thread so they never block the audio path. A tool that does
-    not answer within its timeout is answered with a ToolTimeoutError (a sync tool's thread
-    cannot be killed; it finishes in the background and its result is dropped).
+    An async tool's first step runs here as a plain call (`first_step`); if it waits, it is
+    carried on under its timeout. Sync functions run in a worker thread so they never block
+    the audio path. A tool that does not answer within its timeout is answered with a
+    ToolTimeoutError (a sync tool's thread cannot be killed; it finishes in the background
+    and its result is dropped).
     """
-    tool = effect.tool
-    started = clock.now()
-    kwargs = tool.bind(effect.arguments, effect.context)
-    try:
-        if tool.is_async:
-            # its first step runs here, as a plain call: a tool that answers at once (the
-            # common one, answering from memory) needs no wrapper and no timer
-            coro = tool.func(**kwargs)
-            try:
-                waiting = coro.send(None)
-            except StopIteration as done:
-                value = done.value
-            else:
-                async with asyncio.timeout(tool.timeout_s):
-                    value = await resume(coro, waiting)
-        else:
-            # asyncio.timeout runs it in this task (wait_for would start one more task)
-            async with asyncio.timeout(tool.timeout_s):
-                value = await asyncio.to_thread(tool.func, **kwargs)
-        if type(value) not in _PLAIN and inspect.isawaitable(value):
-            async with asyncio.timeout(tool.timeout_s):
-                value = await value
-        output, is_error = serialize_output(value), False
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the model is told what failed (_failure logs it)
-        output, is_error = _failure(effect, exc), True
-    return ToolResult(effect.call_id, output, is_error, clock.now() - started)
+    if effect.tool.is_async:
+        outcome = first_step(effect, clock)
+    else:
+        kwargs = effect.tool.bind(effect.arguments, effect.context)
+        outcome = Waiting(asyncio.to_thread(effect.tool.func, **kwargs), clock.now())
+    if isinstance(outcome, Waiting):
+        return await finish_tool(effect, outcome, clock)
+    return outcome
 
 
 @dataclass(frozen=True, slots=True)
 class Waiting:
-    """A tool run by `run_tool_now` that left something to wait for: `finish_tool` does."""
+    """A tool call whose first step left something to wait for: `finish_tool` does."""
 
     awaitable: Awaitable[Any]
     started: float
 
 
-def run_tool_now(effect: RunTool, clock: Clock) -> ToolResult | Waiting:
-    """Run a tool that answers at once (`FunctionTool.answers_at_once`) to its end, here.
+def first_step(effect: RunTool, clock: Clock) -> ToolResult | Waiting:
+    """Call an async tool and run its first step, here, as a plain call.
 
-    Such a tool is an `async def` without `await`: calling it always finishes in one step, so
-    it needs no task, no timer and no turn of the event loop. It runs in a copy of the
-    caller's context, like a task. Errors become outputs the model can read, as in
-    `run_tool`. If it returned an awaitable, that is left for `finish_tool` to wait on.
+    A tool that answers at once (the common one, answering from memory; always so for
+    `FunctionTool.answers_at_once`) is done: its result comes back, with no task, no timer
+    and no turn of the event loop. A tool that waits comes back as `Waiting`, for
+    `finish_tool`. Errors become outputs the model can read.
     """
     tool = effect.tool
     started = clock.now()
     try:
         coro = tool.func(**tool.bind(effect.arguments, effect.context))
         try:
-            waiting = contextvars.copy_context().run(coro.send, None)
+            waiting = coro.send(None)
         except StopIteration as done:
             value = done.value
-        else:  # a function without await cannot get here; carried on all the same
+        else:
             return Waiting(resume(coro, waiting), started)
         if type(value) not in _PLAIN and inspect.isawaitable(value):
             return Waiting(value, started)
         output, is_error = serialize_output(value), False
-    # nothing can cancel a step that never waits: a CancelledError is the tool's own error
+    # nothing can cancel a step that does not wait: a CancelledError is the tool's own error
     except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - told to the model
         output, is_error = _failure(effect, exc), True
     return ToolResult(effect.call_id, output, is_error, clock.now() - started)
 
 
 async def finish_tool(effect: RunTool, waiting: Waiting, clock: Clock) -> ToolResult:
-    """Wait, under the tool's timeout, for what `run_tool_now` left, and give the result."""
+    """Wait, under the tool's timeout, for what its first step left (and for an awaitable it
+    returns in the end), and give the result."""
     try:
         async with asyncio.timeout(effect.tool.timeout_s):
             value = await waiting.awaitable
+            if type(value) not in _PLAIN and inspect.isawaitable(value):
+                value = await value
         output, is_error = serialize_output(value), False
     except asyncio.CancelledError:
         raise

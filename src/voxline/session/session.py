@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, get_args
 
@@ -26,13 +27,7 @@ from voxline.errors import SessionStateError, TransportError, VoxlineError
 from voxline.models.base import RealtimeModel
 from voxline.session.channel import EventChannel
 from voxline.session.eager import eager_task
-from voxline.session.runners import (
-    Waiting,
-    finish_tool,
-    run_guardrails,
-    run_tool,
-    run_tool_now,
-)
+from voxline.session.runners import finish_tool, first_step, run_guardrails, run_tool
 
 log = logging.getLogger("voxline.session")
 
@@ -318,14 +313,15 @@ class RealtimeSession:
             # its first step runs here too, and if it waits it goes on as a task of its own
             # and never holds up the model's events.
             if effect.tool.answers_at_once:
-                outcome = run_tool_now(effect, self._clock)
+                # in a copy of the context, as a task would run it
+                outcome = contextvars.copy_context().run(first_step, effect, self._clock)
                 if isinstance(outcome, inp.ToolResult):
                     if not self._closed:
                         await self._feed(outcome)
                     continue
-                work = self._finish_tool(effect, outcome)
+                work = self._answer(finish_tool(effect, outcome, self._clock))
             else:
-                work = self._tool(effect)
+                work = self._answer(run_tool(effect, self._clock))
             self._track(eager_task(work, name=f"voxline-tool-{effect.call_id}"))
 
     def _not_open(self) -> SessionStateError:
@@ -362,13 +358,8 @@ class RealtimeSession:
         self._tasks.discard(task)
         self._changed.set()
 
-    async def _tool(self, effect: RunTool) -> None:
-        result = await run_tool(effect, self._clock)
-        if not self._closed:
-            await self._feed(result)
-
-    async def _finish_tool(self, effect: RunTool, waiting: Waiting) -> None:
-        result = await finish_tool(effect, waiting, self._clock)
+    async def _answer(self, running: Awaitable[inp.ToolResult]) -> None:
+        result = await running
         if not self._closed:
             await self._feed(result)
 
