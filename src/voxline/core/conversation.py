@@ -6,6 +6,7 @@ the model (ModelCommand), what to tell the app (SessionEvent) and what work to s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, assert_never
 
@@ -174,62 +175,26 @@ class Conversation:
             self._out.append(se.ErrorOccurred(exc))
         return out
 
-    def _dispatch(self, item: Input) -> None:  # noqa: C901 - one flat match, one line per case
-        match item:  # microphone audio and the response's events first: most of the traffic
-            case inp.UserAudio(audio=audio):
-                self._out.append(cmd.SendAudio(audio))
-            case ev.OutputAudioDelta():
-                self._on_audio_delta(item)
-            case ev.OutputTextDelta():
-                self._on_text_delta(item)
-            case ev.ResponseStarted(response_id=rid):
-                self._move(ResponseMove.START)
-                self._response_id = rid
-            case ev.OutputItemAdded(response_id=rid, item_id=item_id):
-                self._assistant_item(rid, item_id)
-            case ev.OutputItemDone():
-                self._on_item_done(item)
-            case ev.ResponseDone():
-                self._on_response_done(item)
-            case ev.FunctionCallRequested():
-                self._on_function_call(item)
-            case inp.UserText(text=text):
-                self._on_user_text(text)
-            case inp.CommitUserAudio():
-                self._out.append(cmd.CommitAudio())
-            case inp.ClearUserAudio():
-                self._out.append(cmd.ClearAudio())
-            case inp.RequestResponse():
-                self._request_response(cmd.CreateResponse())
-            case inp.Interrupt():
-                self._interrupt(cancel=True)
-            case inp.FireTrigger(name=name):
-                self._on_manual_trigger(name)
-            case inp.PlaybackProgress(item_id=item_id, played_ms=played):
-                self._playback.report(item_id, played)
-            case inp.ToolResult():
-                self._on_tool_result(item)
-            case inp.GuardrailVerdict():
-                self._on_verdict(item)
-            case ev.ConnectionChanged():
-                self._on_connection(item)
-            case ev.SpeechStarted():
-                self._out.append(se.UserSpeechStarted())
-                self._interrupt(cancel=not self._current_config_interrupts())
-            case ev.SpeechStopped():
-                self._out.append(se.UserSpeechStopped())
-            case ev.AudioCommitted(item_id=item_id):
-                self._user_audio_item(item_id)
-            case ev.InputTranscriptDelta(item_id=item_id, delta=delta):
-                self._user_audio_item(item_id)
-                self._history.append_text(item_id, delta, self._clock.wall())
-                self._out.append(se.TranscriptDelta(item_id, Role.USER, delta))
-            case ev.InputTranscriptCompleted(item_id=item_id, transcript=transcript):
-                self._on_transcript(item_id, transcript)
-            case ev.ModelError():
-                self._on_model_error(item)
-            case _:
-                assert_never(item)
+    def _dispatch(self, item: Input) -> None:
+        # One lookup by exact type instead of a chain of isinstance tests: the chain met a
+        # tool's result at its sixteenth case, and each case it passes is a class to touch,
+        # cold, once per turn (benchmarks/README.md, "Ninth pass").
+        kind = type(item)
+        handler = _HANDLERS.get(kind) or _handler_for(kind)
+        handler(self, item)
+
+    def _on_response_started(self, event: ev.ResponseStarted) -> None:
+        self._move(ResponseMove.START)
+        self._response_id = event.response_id
+
+    def _on_speech_started(self, _: ev.SpeechStarted) -> None:
+        self._out.append(se.UserSpeechStarted())
+        self._interrupt(cancel=not self._current_config_interrupts())
+
+    def _on_input_delta(self, event: ev.InputTranscriptDelta) -> None:
+        self._user_audio_item(event.item_id)
+        self._history.append_text(event.item_id, event.delta, self._clock.wall())
+        self._out.append(se.TranscriptDelta(event.item_id, Role.USER, event.delta))
 
     # ----------------------------------------------------------------- helpers
 
@@ -603,3 +568,46 @@ class Conversation:
             self._request_response(self._followup or cmd.CreateResponse())
             self._followup = None
         self._cut_off = False
+
+
+_Handler = Callable[[Conversation, Any], None]
+
+_HANDLERS: dict[type, _Handler] = {
+    # microphone audio and the response's events first: most of the traffic
+    inp.UserAudio: lambda c, e: c._out.append(cmd.SendAudio(e.audio)),
+    ev.OutputAudioDelta: Conversation._on_audio_delta,
+    ev.OutputTextDelta: Conversation._on_text_delta,
+    ev.ResponseStarted: Conversation._on_response_started,
+    ev.OutputItemAdded: lambda c, e: c._assistant_item(e.response_id, e.item_id),
+    ev.OutputItemDone: Conversation._on_item_done,
+    ev.ResponseDone: Conversation._on_response_done,
+    ev.FunctionCallRequested: Conversation._on_function_call,
+    inp.ToolResult: Conversation._on_tool_result,
+    inp.UserText: lambda c, e: c._on_user_text(e.text),
+    inp.CommitUserAudio: lambda c, _: c._out.append(cmd.CommitAudio()),
+    inp.ClearUserAudio: lambda c, _: c._out.append(cmd.ClearAudio()),
+    inp.RequestResponse: lambda c, _: c._request_response(cmd.CreateResponse()),
+    inp.Interrupt: lambda c, _: c._interrupt(cancel=True),
+    inp.FireTrigger: lambda c, e: c._on_manual_trigger(e.name),
+    inp.PlaybackProgress: lambda c, e: c._playback.report(e.item_id, e.played_ms),
+    inp.GuardrailVerdict: Conversation._on_verdict,
+    ev.ConnectionChanged: Conversation._on_connection,
+    ev.SpeechStarted: Conversation._on_speech_started,
+    ev.SpeechStopped: lambda c, _: c._out.append(se.UserSpeechStopped()),
+    ev.AudioCommitted: lambda c, e: c._user_audio_item(e.item_id),
+    ev.InputTranscriptDelta: Conversation._on_input_delta,
+    ev.InputTranscriptCompleted: lambda c, e: c._on_transcript(e.item_id, e.transcript),
+    ev.ModelError: Conversation._on_model_error,
+}
+"""How `Conversation.feed` applies each kind of input (tests/core/test_dispatch.py checks that
+every member of `Input` has one)."""
+
+
+def _handler_for(kind: type) -> _Handler:
+    """The handler of a subclass of an input type (its nearest handled base), remembered."""
+    for base in kind.__mro__:
+        handler = _HANDLERS.get(base)
+        if handler is not None:
+            _HANDLERS[kind] = handler
+            return handler
+    raise TypeError(f"Conversation.feed() takes a model event or a user input, not {kind.__name__}")
