@@ -285,6 +285,14 @@ class RealtimeSession:
     async def _feed(self, item: Input) -> None:
         if not self._started or self._closed:
             raise self._not_open()
+        work = self._apply(item)
+        if work is not None:
+            await self._carry_out(*work)
+
+    def _apply(self, item: Input) -> tuple[list[cmd.ModelCommand], list[RunTool]] | None:
+        """Feed one input to the conversation and publish its events at once; return the
+        commands to send and the tools to run, or None when there are neither (most model
+        events: the reader then goes on without a coroutine step)."""
         # feed() is synchronous, so each input is applied whole before the next; only the
         # sends wait, in order, behind the FIFO send lock, so a slow uplink never delays
         # the model's events (audio deltas, function calls) from reaching the app.
@@ -302,6 +310,9 @@ class RealtimeSession:
             else:
                 self._publish(output)  # type: ignore[arg-type]
         self._changed.set()
+        return (commands, tools) if commands or tools else None
+
+    async def _carry_out(self, commands: list[cmd.ModelCommand], tools: list[RunTool]) -> None:
         if commands:
             async with self._send_lock:
                 for command in commands:
@@ -377,7 +388,10 @@ class RealtimeSession:
             async for event in self._model.events():
                 if isinstance(event, ConnectionChanged):
                     self._link = event.state
-                await self._feed(event)
+                # the reader only runs while the session is open (close() cancels it)
+                work = self._apply(event)
+                if work is not None:
+                    await self._carry_out(*work)
         except VoxlineError as exc:
             self._publish(se.ErrorOccurred(exc))
             if self._link is not ConnectionState.DISCONNECTED:

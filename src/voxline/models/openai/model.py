@@ -219,8 +219,12 @@ class OpenAIRealtimeModel:
                 await self._wake.wait()  # connect() has not opened the socket yet
                 continue
             try:
-                async for message in ws:
-                    event = decode_event(message)
+                # recv() itself rather than `async for message in ws`: the socket's own
+                # iterator is one more async generator step per message, and it ends quietly
+                # on a clean close, which here means reconnecting all the same
+                recv = ws.recv
+                while True:
+                    event = decode_event(await recv())
                     if event is None:
                         continue
                     if isinstance(event, ev.ResponseDone) and event.usage is not None:
