@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from dataclasses import fields, replace
+from typing import Any
 
 import pytest
 
@@ -16,7 +18,7 @@ from voxline.core.config import AudioFormat, SemanticVAD, ServerVAD, SessionConf
 from voxline.core.effects import RunGuardrails
 from voxline.core.ids import CountingIds, random_id
 from voxline.core.inputs import Interrupt, UserText
-from voxline.core.items import ItemStatus, Message
+from voxline.core.items import GuardrailFlag, ItemStatus, Message, Role
 from voxline.core.options import ConversationOptions
 from voxline.core.state import ResponseMove, ResponsePhase, transition
 from voxline.errors import ConfigurationError, ProtocolError
@@ -159,3 +161,27 @@ def test_a_config_offers_no_tools_when_tool_choice_is_none() -> None:
     spec = ToolSpec("lookup", "Look up.", {"type": "object", "properties": {}})
     assert SessionConfig(instructions="", tools=(spec,)).offered_tools == (spec,)
     assert SessionConfig(instructions="", tools=(spec,), tool_choice="none").offered_tools == ()
+
+
+def test_message_evolve_is_dataclasses_replace() -> None:
+    msg = Message("m1", Role.ASSISTANT, "hi", 1.0, 2.0, ItemStatus.IN_PROGRESS, "a", True, 40)
+    every: dict[str, Any] = {
+        "id": "m2",
+        "role": Role.USER,
+        "text": "bye",
+        "created_at": 3.0,
+        "updated_at": 4.0,
+        "status": ItemStatus.INCOMPLETE,
+        "agent": None,
+        "from_audio": False,
+        "audio_ms": 80,
+        "played_ms": 20,
+        "flag": GuardrailFlag("g", "c", "r"),
+    }
+    assert set(every) == {f.name for f in fields(Message)}
+    assert msg.evolve() == msg
+    assert msg.evolve(**every) == replace(msg, **every)
+    for name, value in every.items():
+        assert msg.evolve(**{name: value}) == replace(msg, **{name: value})
+    with pytest.raises(TypeError, match="no field colour, size"):
+        msg.evolve(text="x", size=1, colour="red")

@@ -7,7 +7,6 @@ the model (ModelCommand), what to tell the app (SessionEvent) and what work to s
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any, assert_never
 
 from voxline.agents.context import RunContext
@@ -257,7 +256,7 @@ class Conversation(ConversationState):
                     if event.status is ev.ResponseStatus.COMPLETED
                     else ItemStatus.INCOMPLETE
                 )
-                self._update(replace(msg, status=status, updated_at=self._clock.wall()))
+                self._update(msg.evolve(status=status, updated_at=self._clock.wall()))
         self._out.append(se.ResponseFinished(event.response_id, event.status))
         if event.usage is not None:
             self._usage = self._usage + event.usage
@@ -349,7 +348,7 @@ class Conversation(ConversationState):
         status = (
             ItemStatus.COMPLETED if msg.status is ItemStatus.COMPLETED else ItemStatus.INCOMPLETE
         )
-        self._update(replace(msg, flag=flag, status=status, updated_at=self._clock.wall()))
+        self._update(msg.evolve(flag=flag, status=status, updated_at=self._clock.wall()))
         self._add(
             GuardrailRecord(
                 self._ids("grd"),

@@ -190,7 +190,7 @@ class ConversationState:
                     track.cut = True
                     msg = self._message(item_id)
                     if msg.status is ItemStatus.IN_PROGRESS:
-                        self._update(replace(msg, status=ItemStatus.INCOMPLETE))
+                        self._update(msg.evolve(status=ItemStatus.INCOMPLETE))
 
     def _message(self, item_id: str) -> Message:
         """A message the core itself created (assistant items always exist before use)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from voxline.core.items import HistoryItem, Message, Role
@@ -99,7 +98,8 @@ class History:
         if stream is not None:
             self._settle(item_id, changes)
         else:
-            self.replace(replace(self._items[item_id], **changes))
+            message: Any = self._items[item_id]
+            self.replace(message.evolve(**changes))
         item: Any = self._items[item_id]
         return item  # type: ignore[no-any-return]
 
@@ -115,7 +115,7 @@ class History:
             changes["audio_ms"] = stream.audio_ms
         if overrides:
             changes.update(overrides)
-        self._items[item_id] = replace(message, **changes)
+        self._items[item_id] = message.evolve(**changes)
         self._snapshot = None
 
     def snapshot(self) -> tuple[HistoryItem, ...]:
