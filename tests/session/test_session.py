@@ -292,6 +292,45 @@ async def test_until_idle_ends_when_the_turn_is_over() -> None:
         assert [e async for e in session.until_idle()] == []
 
 
+async def test_until_idle_survives_a_reader_cancelled_while_it_waited() -> None:
+    running, gate = asyncio.Event(), asyncio.Event()
+
+    @function_tool
+    async def slow() -> str:
+        """Wait for the gate."""
+        running.set()
+        await gate.wait()
+        return "done"
+
+    agent = Agent(name="a", instructions="x", tools=[slow])
+    model = ScriptedRealtimeModel(
+        [
+            on(cmd.CreateResponse, call("slow", {}, call_id="c1")),
+            on(cmd.CreateResponse, reply("all done")),
+        ]
+    )
+    async with RealtimeSession(agent, model, config=TEXT) as session:
+        await session.send_text("go")
+
+        async def read_all() -> list[se.SessionEvent]:
+            return [e async for e in session.until_idle()]
+
+        first = asyncio.create_task(read_all())
+        await running.wait()  # the turn now waits for the tool
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert not first.done()
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+        second = asyncio.create_task(read_all())
+        await asyncio.sleep(0)
+        gate.set()
+        events = await asyncio.wait_for(second, 5)
+        assert any(isinstance(e, se.ToolCallFinished) for e in events)
+        assert isinstance(events[-1], se.UsageUpdated | se.ResponseFinished | se.HistoryItemUpdated)
+        assert not session.busy
+
+
 class GivingUpModel(ScriptedRealtimeModel):
     """Reports DISCONNECTED itself, then ends its stream with an error."""
 

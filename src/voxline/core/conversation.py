@@ -61,22 +61,23 @@ class Conversation(ConversationState):
     # ----------------------------------------------------------------- entry
 
     def feed(self, item: Input) -> list[Output]:
-        """Apply one input; return what must happen as a result, in order."""
-        out: list[Output] = []
-        self._out = out  # what the handlers emit goes here; the next feed starts a new list
-        try:
-            self._dispatch(item)
-        except ProtocolError as exc:
-            self._out.append(se.ErrorOccurred(exc))
-        return out
+        """Apply one input; return what must happen as a result, in order.
 
-    def _dispatch(self, item: Input) -> None:
+        Raises:
+            TypeError: `item` is neither a model event nor a user input.
+        """
         # One lookup by exact type instead of a chain of isinstance tests: the chain met a
         # tool's result at its sixteenth case, and each case it passes is a class to touch,
         # cold, once per turn (benchmarks/README.md, "Ninth pass").
         kind = type(item)
         handler = _HANDLERS.get(kind) or _handler_for(kind)
-        handler(self, item)
+        out: list[Output] = []
+        self._out = out  # what the handlers emit goes here; the next feed starts a new list
+        try:
+            handler(self, item)
+        except ProtocolError as exc:
+            out.append(se.ErrorOccurred(exc))
+        return out
 
     def _on_response_started(self, event: ev.ResponseStarted) -> None:
         self._move(ResponseMove.START)
