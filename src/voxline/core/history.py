@@ -94,16 +94,14 @@ class History:
 
         One copy instead of two (fold the deltas in, then change the result).
         """
-        stream = self._streams.get(item_id)
-        if stream is not None:
-            self._settle(item_id, changes)
-        else:
-            message: Any = self._items[item_id]
-            self.replace(message.evolve(**changes))
-        item: Any = self._items[item_id]
-        return item  # type: ignore[no-any-return]
+        if item_id in self._streams:
+            return self._settle(item_id, changes)
+        message: Any = self._items[item_id]
+        new: Message = message.evolve(**changes)
+        self.replace(new)
+        return new
 
-    def _settle(self, item_id: str, overrides: dict[str, Any] | None = None) -> None:
+    def _settle(self, item_id: str, overrides: dict[str, Any] | None = None) -> Message:
         stream = self._streams.pop(item_id)
         message: Any = self._items[item_id]
         changes: dict[str, Any] = {}
@@ -115,8 +113,10 @@ class History:
             changes["audio_ms"] = stream.audio_ms
         if overrides:
             changes.update(overrides)
-        self._items[item_id] = message.evolve(**changes)
+        new: Message = message.evolve(**changes)
+        self._items[item_id] = new
         self._snapshot = None
+        return new
 
     def snapshot(self) -> tuple[HistoryItem, ...]:
         """Every item, oldest first (the same tuple until the history changes)."""
