@@ -20,7 +20,7 @@ AGENT = Agent(name="a", instructions="x")
 
 def test_every_input_type_has_a_handler() -> None:
     kinds = set(get_args(Input))
-    assert len(kinds) == 24
+    assert len(kinds) == 25
     assert kinds <= set(conversation._HANDLERS)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 import pytest
@@ -13,7 +13,9 @@ import pytest
 from voxline import Agent, RealtimeSession, SessionConfig, function_tool
 from voxline.agents.tool import FunctionTool
 from voxline.core import commands as cmd
+from voxline.core import events as ev
 from voxline.core import session_events as se
+from voxline.core.items import FunctionCall, FunctionCallOutput, HistoryItem
 from voxline.errors import ToolExecutionError
 from voxline.testing import ScriptedRealtimeModel, call, collect_until, on, reply
 
@@ -115,3 +117,92 @@ async def test_it_runs_in_a_copy_of_the_context() -> None:
 
     await run_calls(cheer, {"order_id": "A1"}, {"order_id": "A2"})
     assert moods == ["calm", "calm"]
+
+
+@function_tool
+async def lookup(order_id: str) -> dict[str, str]:
+    """Look an order up from memory.
+
+    Args:
+        order_id: The order number.
+    """
+    return {"order_id": order_id, "status": "shipped"}
+
+
+class CallingModel(ScriptedRealtimeModel):
+    """The model calls `lookup` once; each send notes what the history held at that moment.
+
+    With `hold_audio`, sending microphone audio waits until `release` is set, so the send
+    line is busy when the call comes (the call is then only read after audio was sent).
+    """
+
+    def __init__(self, *, hold_audio: bool = False) -> None:
+        super().__init__()
+        self.session: RealtimeSession | None = None
+        self.seen: list[tuple[type[cmd.ModelCommand], tuple[HistoryItem, ...]]] = []
+        self.hold_audio = hold_audio
+        self.audio_sending = asyncio.Event()
+        self.release = asyncio.Event()
+        self.closing = asyncio.Event()
+
+    async def send(self, command: cmd.ModelCommand) -> None:
+        assert self.session is not None
+        self.seen.append((type(command), self.session.history))
+        if isinstance(command, cmd.SendAudio) and self.hold_audio:
+            self.audio_sending.set()
+            await self.release.wait()
+        await super().send(command)
+
+    async def close(self) -> None:
+        self.closing.set()
+        await super().close()
+
+    async def events(self) -> AsyncIterator[ev.ModelEvent]:
+        yield ev.ResponseStarted("r1")
+        if self.hold_audio:
+            await self.audio_sending.wait()
+        yield ev.FunctionCallRequested("r1", "i1", "c1", "lookup", '{"order_id": "A1"}')
+        yield ev.ResponseDone("r1")
+        await self.closing.wait()
+
+
+def answer_sent(model: CallingModel) -> tuple[HistoryItem, ...]:
+    (history,) = [h for kind, h in model.seen if kind is cmd.AddFunctionOutput]
+    return history
+
+
+async def test_its_answer_is_sent_before_the_call_is_recorded() -> None:
+    model = CallingModel()
+    agent = Agent(name="desk", instructions="x", tools=[lookup])
+    async with RealtimeSession(agent, model, config=TEXT) as session:
+        model.session = session
+        events = await collect_until(session, se.ResponseFinished)
+        history = session.history
+    assert answer_sent(model) == (), "nothing of the call was recorded before its answer"
+    (answer,) = model.sent_of(cmd.AddFunctionOutput)
+    assert isinstance(answer, cmd.AddFunctionOutput)
+    call, output = history
+    assert isinstance(call, FunctionCall)
+    assert isinstance(output, FunctionCallOutput)
+    assert output.id == answer.item_id, "recorded under the id the model was sent"
+    assert json.loads(output.output) == {"order_id": "A1", "status": "shipped"}
+    kinds = [type(e) for e in events if isinstance(e, se.ToolCallStarted | se.ToolCallFinished)]
+    assert kinds == [se.ToolCallStarted, se.ToolCallFinished]
+    assert model.sent_of(cmd.CreateResponse), "the follow-up response is asked for"
+
+
+async def test_while_another_send_holds_the_line_the_call_is_recorded_first() -> None:
+    model = CallingModel(hold_audio=True)
+    agent = Agent(name="desk", instructions="x", tools=[lookup])
+    async with RealtimeSession(agent, model, config=TEXT) as session:
+        model.session = session
+        sending = asyncio.create_task(session.send_audio(bytes(480)))
+        await collect_until(session, se.ToolCallStarted)
+        assert not model.sent_of(cmd.AddFunctionOutput), "it waits for the line"
+        model.release.set()
+        await sending
+        await collect_until(session, se.ResponseFinished)
+        history = session.history
+    (call,) = answer_sent(model)
+    assert isinstance(call, FunctionCall), "the call was in the history before its answer"
+    assert [type(i) for i in history] == [FunctionCall, FunctionCallOutput]

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, assert_never
 
 from voxline.agents.context import RunContext
+from voxline.agents.tool import FunctionTool
 from voxline.core import commands as cmd
 from voxline.core import events as ev
 from voxline.core import inputs as inp
@@ -275,13 +276,41 @@ class Conversation(ConversationState):
 
     # ----------------------------------------------------------------- tools and handoffs
 
-    def _on_function_call(self, event: ev.FunctionCallRequested) -> None:
+    def instant_call(self, event: ev.FunctionCallRequested) -> RunTool | None:
+        """The tool run of `event` when the session may start it before feeding the call.
+
+        That is a call to a tool that answers at once (an `async def` without `await`) and
+        does not read the context. The session then runs it and sends its answer first, and
+        records the call after (`inp.ToolStarted`, then the ToolResult with `sent_as`): the
+        conversation's bookkeeping of the call and its answer (history items, events) is
+        then no longer part of a tool call's round trip. None: feed the call as it is.
+        Changes nothing.
+        """
+        tool = self._graph.tools(self._agent).get(event.name)
+        if not isinstance(tool, FunctionTool) or not tool.answers_at_once or tool.context_param:
+            return None
+        plan = plan_call(self._graph, self._agent, event)
+        if not isinstance(plan, RunCall):
+            return None  # arguments that do not fit: refused the usual way
+        context = RunContext(self._agent, (), self._opts.metadata, event.call_id)
+        return RunTool(event.call_id, plan.tool, plan.arguments, context)
+
+    def _record_call(self, event: ev.FunctionCallRequested) -> None:
         agent = self._agent
         call = FunctionCall(
             event.item_id, event.call_id, event.name, event.arguments, self._clock.wall(), agent
         )
         self._add(call)
         self._out.append(se.ToolCallStarted(event.call_id, event.name, event.arguments, agent))
+
+    def _on_tool_started(self, started: inp.ToolStarted) -> None:
+        call = started.call
+        self._record_call(call)
+        self._pending_calls[call.call_id] = call.name
+
+    def _on_function_call(self, event: ev.FunctionCallRequested) -> None:
+        agent = self._agent
+        self._record_call(event)
         plan = plan_call(self._graph, agent, event)
         match plan:
             case RunCall(tool=tool, arguments=arguments):
@@ -314,13 +343,22 @@ class Conversation(ConversationState):
             case _:
                 assert_never(plan)
 
-    def _answer(self, call_id: str, name: str, text: str, duration: float, is_error: bool) -> None:
+    def _answer(
+        self,
+        call_id: str,
+        name: str,
+        text: str,
+        duration: float,
+        is_error: bool,
+        sent_as: str | None = None,
+    ) -> None:
         item = FunctionCallOutput(
-            self._ids("out"), call_id, name, text, self._clock.wall(), is_error, duration
+            sent_as or self._ids("out"), call_id, name, text, self._clock.wall(), is_error, duration
         )
         self._add(item)
         self._out.append(se.ToolCallFinished(call_id, name, text, is_error, duration))
-        self._out.append(cmd.AddFunctionOutput(item.id, call_id, text))
+        if sent_as is None:
+            self._out.append(cmd.AddFunctionOutput(item.id, call_id, text))
         self._request_response(cmd.CreateResponse())
 
     def _on_tool_result(self, result: inp.ToolResult) -> None:
@@ -332,7 +370,14 @@ class Conversation(ConversationState):
             )
             self._out.append(se.ErrorOccurred(error))
             return
-        self._answer(result.call_id, name, result.output, result.duration_s, result.is_error)
+        self._answer(
+            result.call_id,
+            name,
+            result.output,
+            result.duration_s,
+            result.is_error,
+            result.sent_as,
+        )
 
     # ----------------------------------------------------------------- guardrails
 
@@ -411,6 +456,7 @@ _HANDLERS: dict[type, _Handler] = {
     ev.ResponseDone: Conversation._on_response_done,
     ev.FunctionCallRequested: Conversation._on_function_call,
     inp.ToolResult: Conversation._on_tool_result,
+    inp.ToolStarted: Conversation._on_tool_started,
     inp.UserText: lambda c, e: c._on_user_text(e.text),
     inp.CommitUserAudio: lambda c, _: c._out.append(cmd.CommitAudio()),
     inp.ClearUserAudio: lambda c, _: c._out.append(cmd.ClearAudio()),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voxline.agents.guardrail import GuardrailResult
+from voxline.core.events import FunctionCallRequested
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +59,27 @@ class PlaybackProgress:
 
 @dataclass(frozen=True, slots=True)
 class ToolResult:
-    """A tool finished (or failed, or timed out); `output` is the text for the model."""
+    """A tool finished (or failed, or timed out); `output` is the text for the model.
+
+    `sent_as`: the id of the item under which the session already sent `output` to the
+    model (an instant call, `Conversation.instant_call`); the conversation then records the
+    answer without sending it again. None (the rule): the conversation sends it.
+    """
 
     call_id: str
     output: str
     is_error: bool = False
     duration_s: float = 0.0
+    sent_as: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolStarted:
+    """The session started this call's tool itself, before feeding the call: an instant
+    call (`Conversation.instant_call`). The conversation records the call as it records any
+    other, without asking for the tool to run again; its ToolResult follows."""
+
+    call: FunctionCallRequested
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +101,7 @@ UserInput = (
     | FireTrigger
     | PlaybackProgress
     | ToolResult
+    | ToolStarted
     | GuardrailVerdict
 )
 """Everything fed to the conversation that is not a model event."""

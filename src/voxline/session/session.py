@@ -18,7 +18,7 @@ from voxline.core.clock import Clock, SystemClock
 from voxline.core.config import SessionConfig
 from voxline.core.conversation import Conversation, Input
 from voxline.core.effects import RunGuardrails, RunTool
-from voxline.core.events import ConnectionChanged, ConnectionState, Usage
+from voxline.core.events import ConnectionChanged, ConnectionState, FunctionCallRequested, Usage
 from voxline.core.ids import IdFactory, random_id
 from voxline.core.items import HistoryItem
 from voxline.core.options import ConversationOptions
@@ -27,7 +27,7 @@ from voxline.errors import SessionStateError, TransportError, VoxlineError
 from voxline.models.base import RealtimeModel
 from voxline.session.channel import EventChannel
 from voxline.session.eager import eager_task
-from voxline.session.runners import finish_tool, first_step, run_guardrails, run_tool
+from voxline.session.runners import Waiting, finish_tool, first_step, run_guardrails, run_tool
 
 log = logging.getLogger("voxline.session")
 
@@ -101,6 +101,7 @@ class RealtimeSession:
             metadata=dict(context or {}),
         )
         self._conversation = Conversation(self._graph, self._clock, options, ids)
+        self._ids = ids
         self._model = model
         self._events: EventChannel[se.SessionEvent] = EventChannel(_CLOSED)
         self._listeners: tuple[Callable[[se.SessionEvent], object], ...] = ()
@@ -335,6 +336,40 @@ class RealtimeSession:
                 work = self._answer(run_tool(effect, self._clock))
             self._track(eager_task(work, name=f"voxline-tool-{effect.call_id}"))
 
+    async def _call_at_once(self, call: FunctionCallRequested, effect: RunTool) -> None:
+        """Run an instant call's tool and send its answer, then let the conversation record
+        the call and the answer: the history items and events of both come after the answer
+        is on the wire (benchmarks/README.md, "Tenth pass").
+
+        If another send holds the line, the call is recorded first, so that nothing fed in
+        the meantime lands before it in the history.
+        """
+        # in a copy of the context, as a task would run it
+        outcome = contextvars.copy_context().run(first_step, effect, self._clock)
+        recorded = isinstance(outcome, Waiting) or self._send_lock.locked()
+        if recorded:
+            await self._apply_all(inp.ToolStarted(call))
+        if isinstance(outcome, Waiting):  # it returned an awaitable: answered when that is done
+            work = self._answer(finish_tool(effect, outcome, self._clock))
+            self._track(eager_task(work, name=f"voxline-tool-{effect.call_id}"))
+            return
+        item_id = self._ids("out")
+        async with self._send_lock:
+            await self._send(cmd.AddFunctionOutput(item_id, call.call_id, outcome.output))
+        answered = inp.ToolResult(
+            outcome.call_id, outcome.output, outcome.is_error, outcome.duration_s, item_id
+        )
+        if recorded:
+            await self._apply_all(answered)
+        else:
+            await self._apply_all(inp.ToolStarted(call), answered)
+
+    async def _apply_all(self, *items: Input) -> None:
+        for item in items:
+            work = self._apply(item)
+            if work is not None:
+                await self._carry_out(*work)
+
     def _not_open(self) -> SessionStateError:
         state = "closed" if self._closed else "not started"
         return SessionStateError(
@@ -388,6 +423,11 @@ class RealtimeSession:
             async for event in self._model.events():
                 if isinstance(event, ConnectionChanged):
                     self._link = event.state
+                elif type(event) is FunctionCallRequested:
+                    effect = self._conversation.instant_call(event)
+                    if effect is not None:
+                        await self._call_at_once(event, effect)
+                        continue
                 # the reader only runs while the session is open (close() cancels it)
                 work = self._apply(event)
                 if work is not None:
