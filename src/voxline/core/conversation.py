@@ -352,8 +352,9 @@ class Conversation(ConversationState):
         is_error: bool,
         sent_as: str | None = None,
     ) -> None:
+        item_id = self._ids("out") if sent_as is None else sent_as
         item = FunctionCallOutput(
-            sent_as or self._ids("out"), call_id, name, text, self._clock.wall(), is_error, duration
+            item_id, call_id, name, text, self._clock.wall(), is_error, duration
         )
         self._add(item)
         self._out.append(se.ToolCallFinished(call_id, name, text, is_error, duration))
