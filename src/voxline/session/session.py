@@ -324,17 +324,22 @@ class RealtimeSession:
             # wire before the next model event is read. Any other tool is started eagerly:
             # its first step runs here too, and if it waits it goes on as a task of its own
             # and never holds up the model's events.
-            if effect.tool.answers_at_once:
-                # in a copy of the context, as a task would run it
-                outcome = contextvars.copy_context().run(first_step, effect, self._clock)
-                if isinstance(outcome, inp.ToolResult):
-                    if not self._closed:
-                        await self._feed(outcome)
-                    continue
-                work = self._answer(finish_tool(effect, outcome, self._clock))
-            else:
-                work = self._answer(run_tool(effect, self._clock))
-            self._track(eager_task(work, name=f"voxline-tool-{effect.call_id}"))
+            if not effect.tool.answers_at_once:
+                self._answer_later(effect, run_tool(effect, self._clock))
+                continue
+            outcome = self._first_step(effect)
+            if isinstance(outcome, Waiting):
+                self._answer_later(effect, finish_tool(effect, outcome, self._clock))
+            elif not self._closed:
+                await self._feed(outcome)
+
+    def _first_step(self, effect: RunTool) -> inp.ToolResult | Waiting:
+        """Run a tool that answers at once, here, in a copy of the context as a task would."""
+        return contextvars.copy_context().run(first_step, effect, self._clock)
+
+    def _answer_later(self, effect: RunTool, running: Awaitable[inp.ToolResult]) -> None:
+        """Answer the call when `running` is done; its first step runs now (eager_task)."""
+        self._track(eager_task(self._answer(running), name=f"voxline-tool-{effect.call_id}"))
 
     async def _call_at_once(self, call: FunctionCallRequested, effect: RunTool) -> None:
         """Run an instant call's tool and send its answer, then let the conversation record
@@ -344,27 +349,25 @@ class RealtimeSession:
         If another send holds the line, the call is recorded first, so that nothing fed in
         the meantime lands before it in the history.
         """
-        # in a copy of the context, as a task would run it
-        outcome = contextvars.copy_context().run(first_step, effect, self._clock)
-        recorded = isinstance(outcome, Waiting) or self._send_lock.locked()
-        if recorded:
-            await self._apply_all(inp.ToolStarted(call))
+        outcome = self._first_step(effect)
         if isinstance(outcome, Waiting):  # it returned an awaitable: answered when that is done
-            work = self._answer(finish_tool(effect, outcome, self._clock))
-            self._track(eager_task(work, name=f"voxline-tool-{effect.call_id}"))
+            await self._apply_all(inp.ToolStarted(call))
+            self._answer_later(effect, finish_tool(effect, outcome, self._clock))
             return
+        started = inp.ToolStarted(call)
+        busy = self._send_lock.locked()
+        if busy:  # another send holds the line: record the call before anything fed meanwhile
+            await self._apply_all(started)
         item_id = self._ids("out")
         async with self._send_lock:
             await self._send(cmd.AddFunctionOutput(item_id, call.call_id, outcome.output))
         answered = inp.ToolResult(
             outcome.call_id, outcome.output, outcome.is_error, outcome.duration_s, item_id
         )
-        if recorded:
-            await self._apply_all(answered)
-        else:
-            await self._apply_all(inp.ToolStarted(call), answered)
+        await self._apply_all(*([] if busy else [started]), answered)
 
     async def _apply_all(self, *items: Input) -> None:
+        """`_feed` for the reader, which runs only while the session is open."""
         for item in items:
             work = self._apply(item)
             if work is not None:
