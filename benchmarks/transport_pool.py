@@ -5,7 +5,9 @@ its 1-session tool round trip ratio moves by about 0.2 from run to run, more tha
 bootstrap interval says. This script reads the JSON of several runs (of the same code) and,
 for every session count, pair of clients and metric, prints each run's ratio of medians, the
 median of those ratios, and a seeded bootstrap interval of that median over the runs: the
-spread between runs, which no single run can show. Nothing is re-measured.
+spread between runs, which no single run can show. Beside each ratio it gives the
+denominator's own median in that run (for the floor: its tool round trip in ms), since how
+loaded the host was moves the ratio as well as the figures. Nothing is re-measured.
 
     python benchmarks/transport_pool.py run1.json run2.json ... [--out pooled.json]
 """
@@ -47,9 +49,24 @@ def load_run(path: Path) -> dict[str, Any]:
     return data
 
 
-def run_ratios(runs: Sequence[dict[str, Any]]) -> dict[str, dict[str, dict[str, list[float]]]]:
-    """session count -> pair -> metric -> the ratio of medians of every run that has it."""
-    found: dict[str, dict[str, dict[str, list[float]]]] = {}
+Measured = tuple[float, float | None]
+"""One run's ratio of medians, and the denominator client's own median (None if absent)."""
+
+
+def _denominator(run: dict[str, Any], pair: str, sessions: str, metric: str) -> float | None:
+    client = pair.split("/")[-1]
+    for row in run.get("runs") or ():
+        if row.get("client") == client and str(row.get("sessions")) == sessions:
+            value = row.get(metric)
+            value = value.get("median") if isinstance(value, dict) else value
+            return float(value) if isinstance(value, int | float) else None
+    return None
+
+
+def run_ratios(runs: Sequence[dict[str, Any]]) -> dict[str, dict[str, dict[str, list[Measured]]]]:
+    """session count -> pair -> metric -> (ratio of medians, the denominator's median) of
+    every run that has the ratio."""
+    found: dict[str, dict[str, dict[str, list[Measured]]]] = {}
     for run in runs:
         for sessions, analysis in run["analysis"].items():
             for pair, table in (analysis.get("ratios") or {}).items():
@@ -57,7 +74,8 @@ def run_ratios(runs: Sequence[dict[str, Any]]) -> dict[str, dict[str, dict[str, 
                     value = cell.get("median") if isinstance(cell, dict) else None
                     if isinstance(value, int | float):
                         by_pair = found.setdefault(sessions, {}).setdefault(pair, {})
-                        by_pair.setdefault(metric, []).append(float(value))
+                        below = _denominator(run, pair, sessions, metric)
+                        by_pair.setdefault(metric, []).append((float(value), below))
     return found
 
 
@@ -82,11 +100,13 @@ def pool(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for sessions, pairs in sorted(run_ratios(runs).items(), key=lambda kv: int(kv[0])):
         for pair, metrics in pairs.items():
-            for metric, values in metrics.items():
+            for metric, measured in metrics.items():
                 goal = GOALS.get(metric)
+                values = [ratio for ratio, _ in measured]
                 interval = median_interval(values)
                 out.setdefault(sessions, {}).setdefault(pair, {})[metric] = {
                     "runs": values,
+                    "denominators": [below for _, below in measured],
                     "median": round(statistics.median(values), 2),
                     "interval95": None if interval is None else [round(x, 2) for x in interval],
                     "met_in": None if goal is None else sum(v <= goal for v in values),
@@ -97,6 +117,7 @@ def pool(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def print_table(pooled: dict[str, Any], files: int) -> None:
     print(f"{files} run(s); per metric: median of the runs' ratios [bootstrap 95% over runs]")
+    print("runs: each run's ratio @ the denominator's own median in it, by that median")
     for sessions, pairs in pooled.items():
         for pair in (p for p in PAIRS if p in pairs):
             print(f"\n{pair} at {sessions} session(s)")
@@ -106,7 +127,11 @@ def print_table(pooled: dict[str, Any], files: int) -> None:
                     continue
                 low_high = cell["interval95"]
                 interval = "" if low_high is None else f" [{low_high[0]:.2f}-{low_high[1]:.2f}]"
-                runs = " ".join(f"{v:.2f}" for v in sorted(cell["runs"]))
+                ordered = sorted(
+                    zip(cell["runs"], cell["denominators"], strict=True),
+                    key=lambda rd: (rd[1] is None, rd[1] or 0.0, rd[0]),
+                )
+                runs = " ".join(f"{r:.2f}" + ("" if d is None else f"@{d:g}") for r, d in ordered)
                 met = f"goal {cell['goal']:g}x met in {cell['met_in']}/{len(cell['runs'])}"
                 print(f"  {label:24s} {cell['median']:.2f}{interval:14s} {met:22s} runs: {runs}")
 

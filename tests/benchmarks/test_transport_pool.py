@@ -33,7 +33,9 @@ def result(tool: float, first: float, *, tens: float | None = None) -> dict[str,
     }  # fmt: skip
     if tens is not None:
         analysis["10"] = {"ratios": {"voxline/floor": {"tool_round_trip_ms": cell(tens)}}}
-    return {"benchmark": "transport", "analysis": analysis}
+    floor = {"client": "floor", "sessions": 1, "tool_round_trip_ms": {"median": 0.8 / tool},
+             "first_chunk_ms": {"median": 0.3}, "cpu_s_per_session_minute": 0.9}  # fmt: skip
+    return {"benchmark": "transport", "analysis": analysis, "runs": [floor]}
 
 
 def test_each_runs_ratio_is_kept_and_the_median_and_goal_count_are_over_runs(
@@ -46,14 +48,18 @@ def test_each_runs_ratio_is_kept_and_the_median_and_goal_count_are_over_runs(
     assert tool["median"] == 1.45
     assert tool["goal"] == 1.5
     assert tool["met_in"] == 2
+    # beside each ratio, the floor's own median in that run (how loaded the host was)
+    assert tool["denominators"] == [pytest.approx(0.8 / t) for t in (1.6, 1.4, 1.45)]
     first = pooled["1"]["voxline/floor"]["first_chunk_ms"]
     assert first["median"] == 1.3
     assert first["met_in"] == 2
     cpu = pooled["1"]["voxline/floor"]["cpu_s_per_session_minute"]
     assert cpu["goal"] == 1.25
     assert cpu["met_in"] == 3
+    assert cpu["denominators"] == [0.9, 0.9, 0.9]
     # a session count only some runs have is pooled over those runs alone
     assert pooled["10"]["voxline/floor"]["tool_round_trip_ms"]["runs"] == [1.2]
+    assert pooled["10"]["voxline/floor"]["tool_round_trip_ms"]["denominators"] == [None]
     assert pooled["10"]["voxline/floor"]["tool_round_trip_ms"]["interval95"] is None
 
 
@@ -89,6 +95,7 @@ def test_the_script_prints_the_table_and_writes_json(tmp_path: Path) -> None:
     assert "voxline/floor at 1 session(s)" in done.stdout
     assert "tool round trip" in done.stdout
     assert "met in 2/3" in done.stdout
+    assert "1.60@0.5 1.45@0.551724 1.40@0.571429" in done.stdout  # by the floor's median
     written = json.loads(out.read_text())
     assert written["pooled"]["1"]["voxline/floor"]["tool_round_trip_ms"]["median"] == 1.45
     bad = run_script("transport_pool.py", str(tmp_path / "nope.json"), timeout=60)
