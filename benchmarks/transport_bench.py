@@ -304,6 +304,14 @@ def plan(args: argparse.Namespace, traffic: Traffic) -> dict[int, tuple[Traffic,
     return plans
 
 
+def run_order(clients: list[str], round_index: int) -> list[str]:
+    """The clients in the order round `round_index` (from 0) runs them: as given in even
+    rounds, reversed in odd ones. The host's speed drifts over a run (a quiet stretch after a
+    loaded one, or the reverse); in a fixed order the last client would always get the later
+    machine. Alternating gives each client the same average place over every two rounds."""
+    return list(clients) if round_index % 2 == 0 else list(reversed(clients))
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     traffic = traffic_of(args)
@@ -316,7 +324,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         for sessions, (planned, repeat) in plans.items():
             for round_ in range(repeat):
-                for kind in args.client_list:
+                for kind in run_order(args.client_list, round_):
                     print(
                         f"running {kind} x{sessions} for {planned.seconds:g} s "
                         f"(round {round_ + 1}/{repeat}) ...",

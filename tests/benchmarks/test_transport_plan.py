@@ -45,3 +45,20 @@ def test_more_samples_or_rounds_stretch_the_run_and_fixed_seconds_do_not(bench: 
 def test_a_negative_sample_count_is_refused(bench: ModuleType) -> None:
     with pytest.raises(SystemExit):
         bench.parse_args(["--min-samples", "-1"])
+
+
+def test_rounds_alternate_the_clients_order_so_a_drifting_host_falls_alike(
+    bench: ModuleType,
+) -> None:
+    clients = ["voxline", "push", "floor"]
+    assert bench.run_order(clients, 0) == ["voxline", "push", "floor"]
+    assert bench.run_order(clients, 1) == ["floor", "push", "voxline"]
+    assert bench.run_order(clients, 2) == ["voxline", "push", "floor"]
+    # over any two rounds in a row every client's mean place is the same
+    for first in range(4):
+        places = {
+            c: sum(bench.run_order(clients, r).index(c) for r in (first, first + 1))
+            for c in clients
+        }
+        assert set(places.values()) == {2}
+    assert clients == ["voxline", "push", "floor"]  # the caller's list is left as it was
