@@ -123,7 +123,7 @@ def client(pipe: Pipe, kind: str, traffic: Traffic) -> None:
 
     async def noted_send(self: Connection, message: Any, text: bool | None = None) -> None:
         marks.append(("c_send", message, time.monotonic()))
-        await send(self, message, text)
+        await send(self, message, text=text)
 
     Connection.recv = noted_recv  # type: ignore[method-assign]
     Connection.send = noted_send  # type: ignore[method-assign]
@@ -212,7 +212,7 @@ def run(clients: list[str], traffic: Traffic) -> dict[str, Any]:
             proc.join(30)
             pipe.send("collect")
             stats: dict[str, Any] = pipe.recv()
-            if "marks" not in result:
+            if "marks" not in result or "failed" in result:
                 report["clients"][kind] = {"failed": result.get("failed", "no result")}
                 continue
             summary = summarize(result["marks"] + stats["marks"])
