@@ -95,6 +95,27 @@ def test_a_reply_streams_into_history_and_completes() -> None:
     assert phase_of(h) is ResponsePhase.IDLE
 
 
+def test_usage_carries_the_estimated_cost_of_the_response_and_the_session() -> None:
+    h = Harness(AGENT, estimate_cost=lambda usage: usage.total_tokens / 1000)
+    usage = ev.Usage(input_text_tokens=10, output_audio_tokens=20)
+    h.feed(UserText("Hi"))
+    first = h.of(h.feed(reply("Hello", usage=usage)), se.UsageUpdated)
+    h.feed(UserText("again"))
+    second = h.of(h.feed(reply("Sure", usage=usage)), se.UsageUpdated)
+    assert first == [se.UsageUpdated(usage, usage, 0.03, 0.03)]
+    assert second == [se.UsageUpdated(usage, usage + usage, 0.03, 0.06)]
+    assert h.conv.cost == 0.06
+
+
+def test_usage_costs_nothing_without_an_estimate() -> None:
+    h = Harness(AGENT)
+    h.feed(UserText("Hi"))
+    (updated,) = h.of(
+        h.feed(reply("Hello", usage=ev.Usage(output_audio_tokens=50))), se.UsageUpdated
+    )
+    assert (updated.cost, updated.total_cost, h.conv.cost) == (0.0, 0.0, 0.0)
+
+
 def test_a_cancelled_response_leaves_its_message_incomplete() -> None:
     h = Harness(AGENT)
     h.feed(

@@ -19,6 +19,7 @@ from voxline import (
 from voxline.core import session_events as se
 from voxline.core.events import ConnectionChanged, ConnectionState, ResponseStatus
 from voxline.core.items import Message, Role
+from voxline.models.openai import GPT_REALTIME_PRICES, PriceTable, estimate_cost
 from voxline.testing import ManualClock, collect_until
 from voxline.testing.realtime_server import FakeRealtimeServer, FakeReply, FakeToolCall
 
@@ -72,6 +73,29 @@ async def test_a_spoken_turn_with_server_vad(server: FakeRealtimeServer) -> None
     assert isinstance(assistant, Message)
     assert (assistant.text, assistant.status) == ("Let me check that.", ItemStatus.COMPLETED)
     assert session.usage.total_tokens > 0
+
+
+async def test_usage_and_its_cost_at_the_models_prices_or_the_sessions_own(
+    server: FakeRealtimeServer,
+) -> None:
+    cheap = PriceTable(text_in=1, audio_in=1, cached_in=1, text_out=1, audio_out=1)
+    for prices in (None, cheap):
+        server.replies.append(FakeReply("Hello.", audio_chunks=2))
+        model = make_model(server.base_url)
+        async with RealtimeSession(SUPPORT, model, prices=prices) as session:
+            await session.send_text("hi")
+            events = await collect_until(session, se.UsageUpdated)
+        updated = events[-1]
+        assert isinstance(updated, se.UsageUpdated)
+        expected = prices or model.prices
+        assert session.prices is expected
+        assert updated.total == session.usage
+        assert session.usage.total_tokens > 0
+        # one response: the session's sum of estimates is the estimate of its usage
+        assert updated.total_cost == session.cost == estimate_cost(session.usage, expected) > 0
+        assert updated.cost == estimate_cost(updated.response, expected)
+    assert model.prices is GPT_REALTIME_PRICES
+    assert session.cost < estimate_cost(session.usage, GPT_REALTIME_PRICES)
 
 
 async def test_a_tool_call_round_trip(server: FakeRealtimeServer) -> None:

@@ -157,11 +157,12 @@ def test_events(event: se.SessionEvent, expected: dict[str, object]) -> None:
     json.dumps(out)
 
 
-def test_usage_carries_the_total() -> None:
-    out = wire.encode(se.UsageUpdated(USAGE, USAGE + USAGE))
+def test_usage_carries_the_total_and_the_cost() -> None:
+    out = wire.encode(se.UsageUpdated(USAGE, USAGE + USAGE, 0.25, 0.5))
     assert isinstance(out, dict)
     assert out["response"]["total_tokens"] == 8
     assert out["total"]["input_text_tokens"] == 6
+    assert (out["cost_usd"], out["total_cost_usd"]) == (0.25, 0.5)
 
 
 def test_audio_becomes_a_binary_chunk() -> None:

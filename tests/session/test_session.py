@@ -208,6 +208,7 @@ async def test_the_app_api_maps_to_commands() -> None:
         cmd.CreateResponse(),
     ]
     assert session.usage.total_tokens == 0
+    assert (session.cost, session.prices) == (0.0, None)  # the scripted model has no prices
     assert session.graph.root is agent
     assert session.closed
 

@@ -61,12 +61,14 @@ def test_items_keep_their_first_place_and_events_are_bounded() -> None:
     assert not any(isinstance(w, AddEvent) for w in extra)  # the sample of 3 is full
 
 
-def test_cost_is_estimated_for_openai_only() -> None:
+def test_the_stored_cost_is_the_sessions_estimate() -> None:
     usage = Usage(input_audio_tokens=1000, output_audio_tokens=1000)
-    event = se.UsageUpdated(usage, usage)
-    openai = [w for w in Recorder("c", "openai", Clock()).observe(event) if isinstance(w, SetUsage)]
-    local = [w for w in Recorder("c", "local", Clock()).observe(event) if isinstance(w, SetUsage)]
+    priced = se.UsageUpdated(usage, usage + usage, 0.1, 0.2)
+    free = se.UsageUpdated(usage, usage)
+    (paid,) = [
+        w for w in Recorder("c", "openai", Clock()).observe(priced) if isinstance(w, SetUsage)
+    ]
+    (local,) = [w for w in Recorder("c", "local", Clock()).observe(free) if isinstance(w, SetUsage)]
 
-    assert openai[0].cost_usd > 0
-    assert local[0].cost_usd == 0
-    assert local[0].usage == usage
+    assert (paid.usage, paid.cost_usd) == (usage + usage, 0.2)
+    assert (local.usage, local.cost_usd) == (usage, 0.0)

@@ -261,8 +261,11 @@ class Conversation(ConversationState):
                 self._update(msg.evolve(status=status, updated_at=self._clock.wall()))
         self._out.append(se.ResponseFinished(event.response_id, event.status))
         if event.usage is not None:
-            self._usage = self._usage + event.usage
-            self._out.append(se.UsageUpdated(event.usage, self._usage))
+            self._usage = total = self._usage + event.usage
+            estimate = self._opts.estimate_cost
+            cost = 0.0 if estimate is None else estimate(event.usage)
+            self._cost += cost
+            self._out.append(se.UsageUpdated(event.usage, total, cost, self._cost))
         self._maybe_followup()
 
     def _on_model_error(self, event: ev.ModelError) -> None:

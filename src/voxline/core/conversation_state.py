@@ -62,6 +62,7 @@ class ConversationState:
         self._notes: list[cmd.AddMessage] = []
         self._retries = 0
         self._usage = ev.Usage()
+        self._cost = 0.0
         self._connected_once = False
         self._cut_off = False
         self._cancelled: str | None = None
@@ -87,6 +88,12 @@ class ConversationState:
     def usage(self) -> ev.Usage:
         """Token usage summed over the session."""
         return self._usage
+
+    @property
+    def cost(self) -> float:
+        """Estimated US dollars of that usage: each response's estimate, summed (0.0 without
+        `ConversationOptions.estimate_cost`)."""
+        return self._cost
 
     @property
     def phase(self) -> ResponsePhase:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from voxline.core.config import SessionConfig
+from voxline.core.events import Usage
 from voxline.core.triggers import TriggerSet
 from voxline.errors import ConfigurationError
 
@@ -24,6 +25,8 @@ class ConversationOptions:
         guardrail_debounce_chars: Run guardrails each time this many new characters streamed.
         max_guardrail_retries: How often a tripped reply is retried before giving up, per turn.
         metadata: Passed to tools and guardrails in the RunContext.
+        estimate_cost: US dollars for a usage (the backend's prices, bound by the session);
+            None: usage costs nothing (the offline engine, fakes).
     """
 
     base_config: SessionConfig = field(default_factory=lambda: SessionConfig(instructions=""))
@@ -32,6 +35,7 @@ class ConversationOptions:
     guardrail_debounce_chars: int = 60
     max_guardrail_retries: int = 1
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    estimate_cost: Callable[[Usage], float] | None = None
 
     def __post_init__(self) -> None:
         if self.guardrail_debounce_chars < 1:

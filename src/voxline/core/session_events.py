@@ -118,10 +118,14 @@ class TriggerFired:
 
 @dataclass(frozen=True, slots=True)
 class UsageUpdated:
-    """Token usage of the last response and the session's running total."""
+    """Token usage of the last response and the session's running total, with their
+    estimated cost in US dollars (0.0 on a backend without prices, such as the offline
+    engine)."""
 
     response: Usage
     total: Usage
+    cost: float = 0.0
+    total_cost: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

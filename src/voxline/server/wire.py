@@ -269,6 +269,8 @@ def encode(event: se.SessionEvent) -> Json | AudioChunk:  # noqa: C901  # one ca
                 "type": "usage",
                 "response": usage_json(event.response),
                 "total": usage_json(event.total),
+                "cost_usd": event.cost,
+                "total_cost_usd": event.total_cost,
             }
         case se.ErrorOccurred():
             kind = event.error.event_type if isinstance(event.error, ProtocolError) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
@@ -25,6 +26,7 @@ from voxline.core.options import ConversationOptions
 from voxline.core.triggers import TriggerSet
 from voxline.errors import SessionStateError, TransportError, VoxlineError
 from voxline.models.base import RealtimeModel
+from voxline.models.pricing import PriceTable, estimate_cost
 from voxline.session.channel import EventChannel
 from voxline.session.eager import eager_task
 from voxline.session.runners import Waiting, finish_tool, first_step, run_guardrails, run_tool
@@ -69,6 +71,9 @@ class RealtimeSession:
             come from the active agent.
         triggers: Trigger phrases and buttons (the voice coach).
         auto_respond: Answer typed messages at once (False: only triggers make it speak).
+        prices: Token prices for `cost` and for the cost in each `UsageUpdated`. By default
+            the model's own (`OpenAIRealtimeModel(prices=...)`); a model without prices (the
+            offline engine, the scripted fake) costs nothing.
         clock: Time source (a ManualClock in tests).
 
     Raises:
@@ -87,11 +92,16 @@ class RealtimeSession:
         auto_respond: bool = True,
         guardrail_debounce_chars: int = 60,
         max_guardrail_retries: int = 1,
+        prices: PriceTable | None = None,
         clock: Clock | None = None,
         ids: IdFactory = random_id,
     ) -> None:
         self._graph = AgentGraph(agent, agents)
         self._clock = clock or SystemClock()
+        if prices is None:
+            own = getattr(model, "prices", None)
+            prices = own if isinstance(own, PriceTable) else None
+        self._prices = prices
         options = ConversationOptions(
             base_config=config or SessionConfig(instructions=""),
             triggers=triggers,
@@ -99,6 +109,9 @@ class RealtimeSession:
             guardrail_debounce_chars=guardrail_debounce_chars,
             max_guardrail_retries=max_guardrail_retries,
             metadata=dict(context or {}),
+            estimate_cost=None
+            if prices is None
+            else functools.partial(estimate_cost, prices=prices),
         )
         self._conversation = Conversation(self._graph, self._clock, options, ids)
         self._ids = ids
@@ -261,6 +274,17 @@ class RealtimeSession:
     def usage(self) -> Usage:
         """Token usage summed over the session."""
         return self._conversation.usage
+
+    @property
+    def cost(self) -> float:
+        """Estimated US dollars spent so far: each response's usage at the session's prices,
+        summed (0.0 on a backend without prices)."""
+        return self._conversation.cost
+
+    @property
+    def prices(self) -> PriceTable | None:
+        """The token prices `cost` is estimated with; None: this backend costs nothing."""
+        return self._prices
 
     @property
     def graph(self) -> AgentGraph:

@@ -9,7 +9,6 @@ from typing import Any
 from voxline.core import session_events as se
 from voxline.core.events import Usage
 from voxline.core.items import Message, Role
-from voxline.models.openai.pricing import estimate_cost
 
 __all__ = [
     "AddEvent",
@@ -176,8 +175,7 @@ class Recorder:
                     )
                 )
             case se.UsageUpdated():
-                cost = estimate_cost(event.total) if self.backend == "openai" else 0.0
-                writes.append(SetUsage(self.conversation_id, event.total, cost))
+                writes.append(SetUsage(self.conversation_id, event.total, event.total_cost))
             case _:
                 pass
         sampled = self._sample(event, now)

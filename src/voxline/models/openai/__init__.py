@@ -11,7 +11,6 @@ from typing import Any
 
 from voxline.errors import ConfigurationError
 from voxline.models.openai.model import OpenAIRealtimeModel
-from voxline.models.openai.pricing import GPT_REALTIME_PRICES, PriceTable, estimate_cost
 from voxline.models.openai.secrets import ClientSecret, mint_client_secret
 from voxline.models.openai.settings import (
     DEFAULT_BASE_URL,
@@ -19,6 +18,7 @@ from voxline.models.openai.settings import (
     RetryPolicy,
     realtime_url,
 )
+from voxline.models.pricing import GPT_REALTIME_PRICES, PriceTable, estimate_cost
 
 __all__ = [
     "DEFAULT_BASE_URL",

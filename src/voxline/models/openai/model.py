@@ -20,7 +20,6 @@ from voxline.core import commands as cmd
 from voxline.core import events as ev
 from voxline.core.config import SessionConfig
 from voxline.errors import ConfigurationError, ConnectionClosedError, TransportError
-from voxline.models.openai.pricing import GPT_REALTIME_PRICES, PriceTable, estimate_cost
 from voxline.models.openai.settings import (
     DEFAULT_BASE_URL,
     DEFAULT_MODEL,
@@ -30,6 +29,7 @@ from voxline.models.openai.settings import (
     realtime_url,
     websocket_logger,
 )
+from voxline.models.pricing import GPT_REALTIME_PRICES, PriceTable, estimate_cost
 from voxline.protocol import decode_event, encode_command_json
 from voxline.protocol.encode import SessionUpdates
 
@@ -147,6 +147,11 @@ class OpenAIRealtimeModel:
     def usage(self) -> ev.Usage:
         """Tokens used over this model's lifetime, summed from every `response.done`."""
         return self._usage
+
+    @property
+    def prices(self) -> PriceTable:
+        """The token prices `cost` is estimated with (a RealtimeSession uses them too)."""
+        return self._prices
 
     @property
     def cost(self) -> float:

@@ -1,4 +1,4 @@
-"""Token prices and cost estimates for OpenAI Realtime sessions; pure functions, no I/O."""
+"""Token prices and cost estimates for realtime sessions; pure functions, no I/O."""
 
 from __future__ import annotations
 
