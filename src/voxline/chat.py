@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from voxline.core import session_events as se
 from voxline.core.config import SessionConfig
+from voxline.core.events import Usage
 from voxline.core.items import Message, Role
 from voxline.models.base import RealtimeModel
 from voxline.scenarios.base import Scenario
@@ -35,6 +36,17 @@ def chat_line(event: se.SessionEvent) -> str | None:
             return None
 
 
+def usage_line(usage: Usage, cost: float, *, priced: bool) -> str | None:
+    """The chat's closing line: the tokens the conversation used and, on a backend with
+    prices, what they cost; None when the backend reported no usage."""
+    if not usage.total_tokens:
+        return None
+    tokens_in = usage.input_text_tokens + usage.input_audio_tokens
+    tokens_out = usage.output_text_tokens + usage.output_audio_tokens
+    line = f"  · used {usage.total_tokens} tokens ({tokens_in} in, {tokens_out} out)"
+    return f"{line}, about ${cost:.4f}" if priced else line
+
+
 async def _lines_from(stream: Iterable[str]) -> AsyncIterator[str]:
     iterator = iter(stream)
     while True:
@@ -54,7 +66,8 @@ async def run_chat(
 ) -> RealtimeSession:
     """Send each line as a user message and print the agent's answer before reading the next.
 
-    Ends cleanly at the end of input, so it can be piped. Returns the closed session (its
+    Ends cleanly at the end of input, so it can be piped, with a line saying the tokens used
+    (and their estimated cost on a backend with prices). Returns the closed session (its
     history and usage stay readable).
     """
     session = scenario.session(model, config=TEXT_ONLY)
@@ -76,6 +89,9 @@ async def run_chat(
                     out(shown)
             if session.closed:
                 break
+    summary = usage_line(session.usage, session.cost, priced=session.prices is not None)
+    if summary is not None:
+        out(summary)
     return session
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from voxline.chat import chat_line, run_chat
+from voxline.chat import chat_line, run_chat, usage_line
 from voxline.core import commands as cmd
 from voxline.core import session_events as se
+from voxline.core.events import Usage
 from voxline.core.items import Message, Role
+from voxline.models.openai import OpenAIRealtimeModel, RetryPolicy
 from voxline.scenarios import load
 from voxline.testing import ScriptedRealtimeModel, call, on, reply
+from voxline.testing.realtime_server import FakeRealtimeServer, FakeReply
 
 
 async def lines(*texts: str) -> AsyncIterator[str]:
@@ -76,3 +79,26 @@ async def test_the_offline_chat_prepares_every_agent_before_the_first_message(
     out: list[str] = []
     await run_chat(scenario, model, lines("hi"), out.append)
     assert any("What should the haiku be about?" in line for line in out)
+
+
+def test_the_closing_line_says_the_tokens_and_their_cost_where_there_are_prices() -> None:
+    usage = Usage(input_text_tokens=100, input_audio_tokens=20, output_audio_tokens=30)
+    assert usage_line(usage, 0.01234, priced=True) == (
+        "  · used 150 tokens (120 in, 30 out), about $0.0123"
+    )
+    assert usage_line(usage, 0.0, priced=False) == "  · used 150 tokens (120 in, 30 out)"
+    assert usage_line(Usage(), 0.0, priced=True) is None
+
+
+async def test_a_chat_over_the_openai_protocol_ends_with_what_it_cost() -> None:
+    async with FakeRealtimeServer(api_key="k") as server:
+        server.replies.append(FakeReply("Hello! How can I help?"))
+        model = OpenAIRealtimeModel(
+            api_key="k", base_url=server.base_url, retry=RetryPolicy(attempts=1)
+        )
+        printed: list[str] = []
+        session = await run_chat(load("simple_handoff"), model, lines("hi"), printed.append)
+    assert printed[-2] == "greeter> Hello! How can I help?"
+    assert session.cost > 0
+    assert printed[-1] == usage_line(session.usage, session.cost, priced=True)
+    assert server.invalid == []
