@@ -15,7 +15,7 @@ from tests.server.conftest import TIMEOUT_S, Scripts, serve
 from tests.server.wsutil import next_json, until
 from voxline.core import commands as cmd
 from voxline.core import session_events as se
-from voxline.core.events import ConnectionChanged, ConnectionState, ResponseStatus
+from voxline.core.events import ConnectionChanged, ConnectionState, ResponseStatus, Usage
 from voxline.core.items import Message, Role
 from voxline.engine.options import EngineStats
 from voxline.errors import ToolExecutionError
@@ -103,6 +103,18 @@ def test_tools_handoffs_guardrails_reconnects_and_errors_are_counted() -> None:
     assert value(metrics, "voxline_guardrail_trips_total", **trip) == 1
     assert value(metrics, "voxline_model_reconnects_total") == 1
     assert value(metrics, "voxline_session_errors_total", error="ToolExecutionError") == 1
+
+
+def test_tokens_and_their_estimated_cost_are_counted_per_response() -> None:
+    metrics, _ = metrics_with_clock()
+    meter = metrics.conversation()
+    first = Usage(input_text_tokens=10, input_audio_tokens=5, output_audio_tokens=20)
+    second = Usage(input_text_tokens=1, output_text_tokens=2)
+    meter.observe(se.UsageUpdated(first, first, 0.25, 0.25))
+    meter.observe(se.UsageUpdated(second, first + second, 0.5, 0.75))
+    assert value(metrics, "voxline_model_tokens_total", direction="input") == 16
+    assert value(metrics, "voxline_model_tokens_total", direction="output") == 22
+    assert value(metrics, "voxline_model_cost_usd_total") == pytest.approx(0.75)
 
 
 def test_the_engines_own_timings_are_read_once_each() -> None:

@@ -134,6 +134,17 @@ class ServerMetrics:
             ["guardrail", "category"],
             registry=reg,
         )
+        self.tokens = Counter(
+            "voxline_model_tokens",
+            "Tokens the model reported using, by direction (input, output).",
+            ["direction"],
+            registry=reg,
+        )
+        self.cost = Counter(
+            "voxline_model_cost_usd",
+            "Estimated US dollars of those tokens at the backend's prices (0 offline).",
+            registry=reg,
+        )
         self.reconnects = Counter(
             "voxline_model_reconnects", "Times a model connection was being restored.", registry=reg
         )
@@ -235,9 +246,11 @@ class ConversationMeter:
                     m.reconnects.inc()
             case se.ErrorOccurred(error=error):
                 m.session_errors.labels(type(error).__name__).inc()
-            case (
-                se.AudioInterrupted() | se.ToolCallStarted() | se.TriggerFired() | se.UsageUpdated()
-            ):
+            case se.UsageUpdated(response=usage, cost=cost):
+                m.tokens.labels("input").inc(usage.input_text_tokens + usage.input_audio_tokens)
+                m.tokens.labels("output").inc(usage.output_text_tokens + usage.output_audio_tokens)
+                m.cost.inc(cost)
+            case se.AudioInterrupted() | se.ToolCallStarted() | se.TriggerFired():
                 pass
             case _:
                 assert_never(event)
