@@ -80,22 +80,28 @@ async def test_usage_and_its_cost_at_the_models_prices_or_the_sessions_own(
 ) -> None:
     cheap = PriceTable(text_in=1, audio_in=1, cached_in=1, text_out=1, audio_out=1)
     for prices in (None, cheap):
-        server.replies.append(FakeReply("Hello.", audio_chunks=2))
+        server.replies.extend([FakeReply("Hello.", audio_chunks=2), FakeReply("Bye.")])
         model = make_model(server.base_url)
         async with RealtimeSession(SUPPORT, model, prices=prices) as session:
-            await session.send_text("hi")
-            events = await collect_until(session, se.UsageUpdated)
-        updated = events[-1]
-        assert isinstance(updated, se.UsageUpdated)
+            updates: list[se.UsageUpdated] = []
+            for text in ("hi", "bye"):
+                await session.send_text(text)
+                updated = (await collect_until(session, se.UsageUpdated))[-1]
+                assert isinstance(updated, se.UsageUpdated)
+                updates.append(updated)
         expected = prices or model.prices
         assert session.prices is expected
-        assert updated.total == session.usage
+        assert updates[-1].total == session.usage == model.usage
         assert session.usage.total_tokens > 0
-        # one response: the session's sum of estimates is the estimate of its usage
-        assert updated.total_cost == session.cost == estimate_cost(session.usage, expected) > 0
-        assert updated.cost == estimate_cost(updated.response, expected)
+        # each response is priced on its own usage; the session and the model sum the same
+        costs = [estimate_cost(u.response, expected) for u in updates]
+        assert [u.cost for u in updates] == costs
+        assert updates[-1].total_cost == session.cost == pytest.approx(sum(costs))
+        assert session.cost > 0
+        if prices is None:
+            assert model.cost == session.cost
     assert model.prices is GPT_REALTIME_PRICES
-    assert session.cost < estimate_cost(session.usage, GPT_REALTIME_PRICES)
+    assert session.cost < sum(estimate_cost(u.response, GPT_REALTIME_PRICES) for u in updates)
 
 
 async def test_a_tool_call_round_trip(server: FakeRealtimeServer) -> None:

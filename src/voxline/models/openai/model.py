@@ -122,6 +122,7 @@ class OpenAIRealtimeModel:
         self._closed = False
         self._audio_gap = False
         self._usage = ev.Usage()
+        self._cost = 0.0
         self.dropped_audio_bytes = 0
         """Microphone audio dropped while the connection was being restored."""
 
@@ -155,8 +156,9 @@ class OpenAIRealtimeModel:
 
     @property
     def cost(self) -> float:
-        """Estimated US dollars spent so far, from `usage` and the price table."""
-        return estimate_cost(self._usage, self._prices)
+        """Estimated US dollars spent so far: each response's usage at the price table,
+        summed (as `RealtimeSession.cost` does, so the two agree)."""
+        return self._cost
 
     # ----------------------------------------------------------------- RealtimeModel
 
@@ -234,6 +236,7 @@ class OpenAIRealtimeModel:
                         continue
                     if isinstance(event, ev.ResponseDone) and event.usage is not None:
                         self._usage = self._usage + event.usage
+                        self._cost += estimate_cost(event.usage, self._prices)
                     yield event
             except ConcurrencyError:
                 raise ConfigurationError(
