@@ -123,6 +123,20 @@ SESSION = json.loads(
         )
     )
 )["session"]
+GA_RESPONSE: dict[str, object] = {
+    "object": "realtime.response",
+    "id": "r2",
+    "status_details": None,
+    "output": [],
+    "conversation_id": "conv_1",
+    "output_modalities": ["audio"],
+    "max_output_tokens": "inf",
+    "audio": {"output": {"format": {"type": "audio/pcm", "rate": 24000}, "voice": "marin"}},
+    "usage": None,
+    "metadata": None,
+}
+"""The response resource of `response.created` and `response.done` with every field a GA
+server fills in (openai.types.realtime.RealtimeResponse)."""
 IN_CONTENT = {"response_id": "r1", "item_id": "i1", "output_index": 0, "content_index": 0}
 CALL_REF = {"response_id": "r1", "item_id": "i1", "output_index": 0, "call_id": "c1"}
 
@@ -208,18 +222,9 @@ EVENTS: list[dict[str, object]] = [
         },
     },
     {
-        "type": "response.created",  # the shape OpenAI sends
+        "type": "response.created",  # the whole response resource, as a GA server sends it
         "event_id": "e",
-        "response": {
-            "object": "realtime.response",
-            "id": "r2",
-            "status": "in_progress",
-            "status_details": None,
-            "output": [],
-            "conversation_id": "conv_1",
-            "usage": None,
-            "metadata": None,
-        },
+        "response": {**GA_RESPONSE, "status": "in_progress"},
     },
     {
         "type": "response.output_item.added",
@@ -261,6 +266,21 @@ EVENTS: list[dict[str, object]] = [
         },
     },
     {"type": "response.done", "event_id": "e", "response": {"status": "cancelled"}},
+    {
+        "type": "response.done",  # a barge-in, as a GA server reports it
+        "event_id": "e",
+        "response": {
+            **GA_RESPONSE,
+            "status": "cancelled",
+            "status_details": {"type": "cancelled", "reason": "turn_detected", "error": None},
+            "output": [MESSAGE_ITEM],
+            "usage": USAGE,
+            "metadata": {"topic": "orders"},
+            "output_modalities": ["text"],
+            "max_output_tokens": 400,
+            "audio": {"output": {"format": {"type": "audio/pcmu"}, "voice": None}},
+        },
+    },
     {
         "type": "conversation.item.added",
         "event_id": "e",

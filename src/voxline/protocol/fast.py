@@ -152,6 +152,42 @@ _USAGE = shape(
         "output_token_details": Maybe(_OUTPUT_DETAILS),
     },
 )
+_PCM = shape(
+    {"type": one_of("audio/pcm")}, {"rate": lambda v: v is None or (type(v) is int and v == 24000)}
+)
+_G711 = shape({"type": one_of("audio/pcmu", "audio/pcma")})
+_RESPONSE_AUDIO = shape(
+    {},
+    {
+        "output": Maybe(
+            shape({}, {"format": Maybe(lambda v: _PCM(v) or _G711(v)), "voice": OPT_STR})
+        )
+    },
+)
+_STATUS_DETAILS = shape(
+    {},
+    {
+        "type": one_of(None, "completed", "cancelled", "incomplete", "failed"),
+        "reason": one_of(
+            None, "turn_detected", "client_cancelled", "max_output_tokens", "content_filter"
+        ),
+        "error": Maybe(shape({}, {"code": OPT_STR, "message": OPT_STR, "type": OPT_STR})),
+    },
+)
+
+
+def _modality(value: Any) -> bool:
+    return type(value) is str and value in ("text", "audio")
+
+
+def _metadata(value: Any) -> bool:
+    return type(value) is dict and all(type(k) is str and type(v) is str for k, v in value.items())
+
+
+def _max_tokens(value: Any) -> bool:
+    return value is None or type(value) is int or (type(value) is str and value == "inf")
+
+
 _RESPONSE = shape(
     {},
     {
@@ -161,9 +197,13 @@ _RESPONSE = shape(
         "output": ListOf(_item, nullable=True),
         "usage": Maybe(_USAGE),
         "conversation_id": OPT_STR,
-        "status_details": NONE,
-        "metadata": NONE,
-        "audio": NONE,
+        # the rest of the response resource a GA server sends in response.created and
+        # response.done; the translation reads none of it, so it only has to fit its type
+        "status_details": Maybe(_STATUS_DETAILS),
+        "metadata": Maybe(_metadata),
+        "audio": Maybe(_RESPONSE_AUDIO),
+        "output_modalities": ListOf(_modality, nullable=True),
+        "max_output_tokens": _max_tokens,
     },
 )
 
