@@ -118,13 +118,31 @@ def _event(kind: str, turn: int, **fields: Any) -> str:
     return json.dumps({"type": kind, "event_id": f"event_{turn}_{kind}", **fields})
 
 
+def ga_response(rid: str) -> dict[str, Any]:
+    """The response resource of response.created and response.done, every field filled in as
+    a GA server (and the transport benchmark's fake server) sends it."""
+    audio = {"output": {"format": {"type": "audio/pcm", "rate": 24000}, "voice": "alloy"}}
+    return {
+        "object": "realtime.response",
+        "id": rid,
+        "status_details": None,
+        "output": [],
+        "conversation_id": "conv_bench",
+        "output_modalities": ["audio"],
+        "max_output_tokens": "inf",
+        "audio": audio,
+        "usage": None,
+        "metadata": None,
+    }
+
+
 def turn_events(turn: int) -> tuple[str, list[str], list[str]]:
     """The speech start, the burst timed here, and a reply that ends the turn."""
     user, rid, item, call = f"item_u{turn}", f"resp_t{turn}", f"item_t{turn}", f"call_{turn}"
     args = json.dumps({"order_id": "A1001"})
     ref = {"response_id": rid, "item_id": item, "output_index": 0, "call_id": call}
     function = {"id": item, "type": "function_call", "call_id": call, "name": "lookup_order"}
-    response = {"id": rid, "object": "realtime.response", "output": []}
+    response = ga_response(rid)
     message: dict[str, Any] = {"id": user, "type": "message", "role": "user", "status": "completed"}
     message["content"] = [{"type": "input_audio", "transcript": None}]
     usage: dict[str, Any] = {"total_tokens": 12, "input_tokens": 12, "output_tokens": 0}
@@ -173,7 +191,7 @@ def reply_events(turn: int, chunks: int = 5) -> list[str]:
     """A spoken reply of `chunks` audio deltas (stamped, as the transport server sends)."""
     rid, item = f"resp_r{turn}", f"item_r{turn}"
     ref = {"response_id": rid, "item_id": item, "output_index": 0, "content_index": 0}
-    response = {"id": rid, "object": "realtime.response", "output": []}
+    response = ga_response(rid)
     message = {"id": item, "type": "message", "role": "assistant"}
     events = [
         _event("response.created", turn, response={**response, "status": "in_progress"}),

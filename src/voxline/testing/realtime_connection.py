@@ -96,6 +96,27 @@ class Connection:
         fmt: Event = (audio.get(side) or {}).get("format") or {}
         return str(fmt.get("type", "audio/pcm"))
 
+    def _response(self, rid: str, status: str) -> Event:
+        """The response resource of response.created and response.done, every field filled
+        in as a GA server does (the output and usage are set once the response is over)."""
+        fmt: Event = {"type": self._format("output")}
+        if fmt["type"] == "audio/pcm":
+            fmt["rate"] = 24000
+        output: Event = (self.session.get("audio") or {}).get("output") or {}
+        return {
+            "object": "realtime.response",
+            "id": rid,
+            "status": status,
+            "status_details": None,
+            "output": [],
+            "conversation_id": "conv_fake",
+            "output_modalities": list(self.session.get("output_modalities") or ["audio"]),
+            "max_output_tokens": "inf",
+            "audio": {"output": {"format": fmt, "voice": output.get("voice") or "alloy"}},
+            "usage": None,
+            "metadata": None,
+        }
+
     def _vad(self) -> Event | None:
         inp = self._input()
         vad: Event | None = inp.get("turn_detection", _DEFAULT_VAD)
@@ -234,15 +255,14 @@ class Connection:
 
     async def respond(self, reply: Reply) -> None:
         rid = self.server.new_id("resp")
-        base = {"id": rid, "object": "realtime.response", "output": []}
-        await self.emit("response.created", response={**base, "status": "in_progress"})
+        await self.emit("response.created", response=self._response(rid, "in_progress"))
         if isinstance(reply, FakeToolCall):
             item, status, usage = await self.call_tool(rid, reply)
         else:
             item, status, usage = await self.speak(rid, reply)
         self.items.add(item["id"])
         await self.emit("response.output_item.done", response_id=rid, output_index=0, item=item)
-        done = {**base, "status": status, "output": [item], "usage": usage}
+        done = {**self._response(rid, status), "output": [item], "usage": usage}
         if status == "cancelled":
             done["status_details"] = {"type": "cancelled", "reason": "client_cancelled"}
         await self.emit("response.done", response=done)
