@@ -248,7 +248,7 @@ _CONVERSATION_ITEM = shape({**_EVENT, "item": _item}, {"previous_item_id": OPT_S
 _DURATION = shape({"type": one_of("duration"), "seconds": NUMBER})
 _TOKENS = shape(
     {"type": one_of("tokens"), "input_tokens": INT, "output_tokens": INT, "total_tokens": INT},
-    {"input_token_details": NONE},
+    {"input_token_details": Maybe(shape({}, {"audio_tokens": OPT_INT, "text_tokens": OPT_INT}))},
 )
 _TRANSCRIPT = shape(
     {
@@ -263,7 +263,9 @@ _TRANSCRIPT = shape(
 _SESSIONS: list[Any] = []
 """Session payloads that passed full validation lately (a server echoes what it was sent)."""
 _SESSION_EVENT = shape({**_EVENT, "session": lambda v: type(v) is dict and v in _SESSIONS})
-_TRANSCRIPT_DELTA = shape({**_EVENT, "item_id": STR}, {"content_index": OPT_INT, "delta": OPT_STR})
+_TRANSCRIPT_DELTA = shape(
+    {**_EVENT, "item_id": STR}, {"content_index": OPT_INT, "delta": OPT_STR, "logprobs": NONE}
+)
 
 Result = ev.ModelEvent | None | NotHandled
 Fast = Callable[[dict[str, Any]], Result]
