@@ -29,6 +29,7 @@ Prints a table and writes the JSON.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import math
 import multiprocessing as mp
@@ -362,7 +363,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "cpus": os.cpu_count(),
             "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
+            "cpu": _cpu_model(),
         },
+        "versions": package_versions(),
         "traffic": vars(traffic),
         "seconds_per_round": {str(n): t.seconds for n, (t, _r) in plans.items()},
         "rounds": {str(n): r for n, (_t, r) in plans.items()},
@@ -377,6 +380,33 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwrote {args.out}")
     return report
+
+
+PACKAGES = ("voxline", "websockets", "openai", "openai-agents", "pydantic")
+"""What the clients and the fake server run on: a new release of one moves the figures (the
+floor's among them), so runs from different days compare only with these alongside."""
+
+
+def package_versions() -> dict[str, str | None]:
+    """The installed version of each of PACKAGES (None: not installed)."""
+    found: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def _cpu_model() -> str | None:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return None
 
 
 if __name__ == "__main__":
