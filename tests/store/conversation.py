@@ -10,6 +10,7 @@ from types import ModuleType
 from voxline.core import session_events as se
 from voxline.core.events import Usage
 from voxline.core.items import Message, Role
+from voxline.models.pricing import GPT_REALTIME_PRICES, estimate_cost
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,11 +28,15 @@ def _example() -> ModuleType:
     return module
 
 
+USAGE = Usage(input_text_tokens=1200, input_audio_tokens=300, output_audio_tokens=500)
+COST = estimate_cost(USAGE, GPT_REALTIME_PRICES)
+
+
 async def full_conversation() -> list[se.SessionEvent]:
     """The session events of the scripted example, plus spoken user turn and usage events."""
     events: list[se.SessionEvent] = await _example().main(lambda line: None)
     spoken = Message("user_spoken", Role.USER, "and my other order?", 10.0, 11.0, from_audio=True)
-    usage = Usage(input_text_tokens=1200, input_audio_tokens=300, output_audio_tokens=500)
+    usage = USAGE
     return [
         *events,
         se.UserSpeechStarted(),
@@ -39,7 +44,8 @@ async def full_conversation() -> list[se.SessionEvent]:
         se.HistoryItemAdded(spoken),
         se.TranscriptDelta("late", Role.ASSISTANT, "One"),
         se.AudioReceived("late", b"\x00\x00" * 240),
-        se.UsageUpdated(usage, usage),
+        # priced as a session on OpenAI prices it
+        se.UsageUpdated(usage, usage, COST, COST),
     ]
 
 

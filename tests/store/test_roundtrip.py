@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from tests.store.conversation import full_conversation, items_of
+from tests.store.conversation import COST, full_conversation, items_of
 from voxline.core import session_events as se
 from voxline.server.wire import history_item
 from voxline.store import ConversationLog, ConversationStore
@@ -54,7 +55,8 @@ async def test_a_full_conversation_round_trips(store: ConversationStore) -> None
     assert summary.ended_at > summary.started_at
     assert summary.input_text_tokens == 1200
     assert summary.output_audio_tokens == 500
-    assert summary.cost_usd > 0
+    assert COST > 0
+    assert summary.cost_usd == pytest.approx(COST)
     assert summary.item_count == len(expected)
     assert [turn.user_item_id for turn in found.turns][-1] == "user_spoken"
     assert all(turn.latency_ms >= 0 for turn in found.turns)
