@@ -11,10 +11,17 @@ the next message, so each event's cost is the time from one read to the next; it
 when the function output and the next `response.create` are sent. A reply follows each turn
 so the conversation goes back to idle.
 
+With `--part reply` it times the start of the reply instead, the path of a reply's first
+audio chunk: after the idle, the four events that open a spoken reply (`response.created`,
+the assistant item, the first transcript delta, the first audio delta) arrive at once, and
+each client is timed until the audio reaches the app (the transport benchmark's first-chunk
+figure).
+
 No network and no second process: what it measures is the client's own work and one wake-up
 of the event loop. Prints a table of medians and writes JSON.
 
     python benchmarks/cold_turn.py --turns 100 --runs 3 --out benchmarks/results/cold_turn.json
+    python benchmarks/cold_turn.py --part reply --out benchmarks/results/cold_reply.json
 """
 
 from __future__ import annotations
@@ -54,6 +61,18 @@ EVENTS = (
     "response.done",
 )
 """The burst of one turn, in the order the fake server sends it."""
+REPLY_EVENTS = (
+    "response.created",
+    "response.output_item.added",
+    "response.output_audio_transcript.delta",
+    "response.output_audio.delta",
+)
+"""The start of a spoken reply, up to its first audio delta (`--part reply`)."""
+TOTALS = {
+    "turn": {"output": "-> function output sent", "create": "-> response.create sent"},
+    "reply": {"audio": "-> first audio reached the app"},
+}
+PARTS = {"turn": EVENTS, "reply": REPLY_EVENTS}
 
 
 class MemorySocket:
@@ -101,6 +120,18 @@ class MemorySocket:
         self.close_code = 1000
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
+
+
+class HeardLatencies(Latencies):
+    """Latencies that note when the app got a reply's first audio chunk, and wake a waiter."""
+
+    heard: asyncio.Future[float] | None = None
+
+    def add(self, audio: bytes, now: float) -> None:
+        heard = len(self.first)
+        super().add(audio, now)
+        if len(self.first) > heard and self.heard is not None and not self.heard.done():
+            self.heard.set_result(time.perf_counter())
 
 
 class MemoryModel(OpenAIRealtimeModel):
@@ -221,48 +252,75 @@ def reply_events(turn: int, chunks: int = 5) -> list[str]:
     return events
 
 
-async def open_client(client: str, socket: MemorySocket, counts: Counts) -> Callable[[], Any]:
-    """Start `client` on `socket`; return the coroutine function that closes it."""
-    latencies = Latencies()
+async def open_client(
+    client: str, socket: MemorySocket, counts: Counts
+) -> tuple[Callable[[], Any], HeardLatencies]:
+    """Start `client` on `socket`; return the coroutine function that closes it, and where
+    it notes the audio it gets."""
+    latencies = HeardLatencies()
     if client == "floor":
         floor = FloorSession(socket, latencies, counts)  # type: ignore[arg-type]
-        return floor.close
+        return floor.close, latencies
     session = RealtimeSession(ROUTER, MemoryModel(socket), agents=[SUPPORT], config=CONFIG)
     await session.start()
-    return VoxlineHandle(session, latencies, counts, push=client == "push").close
+    handle = VoxlineHandle(session, latencies, counts, push=client == "push")
+    return handle.close, latencies
 
 
-async def measure(client: str, turns: int, idle_s: float, counts: Counts) -> dict[str, list[float]]:
-    """Per-event costs and the output and response.create times of `turns` turns, in us."""
+def _cool(idle_s: float) -> None:
+    if idle_s:
+        # blocking on purpose: nothing else runs in the idle, and the caches go cold
+        time.sleep(idle_s)
+
+
+async def measure(
+    client: str, turns: int, idle_s: float, counts: Counts, part: str = "turn"
+) -> dict[str, list[float]]:
+    """Per-event costs of `turns` turns' timed part and its totals (TOTALS), in us."""
     socket = MemorySocket()
-    close = await open_client(client, socket, counts)
-    samples: dict[str, list[float]] = {name: [] for name in (*EVENTS, "output", "create")}
+    close, latencies = await open_client(client, socket, counts)
+    events = PARTS[part]
+    samples: dict[str, list[float]] = {name: [] for name in (*events, *TOTALS[part])}
     await asyncio.sleep(0.01)
     for turn in range(turns + 1):  # the first turn warms up and is not counted
         started, burst, reply = turn_events(turn)
         socket.deliver([started])
         await asyncio.sleep(0.002)
         socket.created = asyncio.get_running_loop().create_future()
-        if idle_s:
-            # blocking on purpose: nothing else runs in the idle, and the caches go cold
-            time.sleep(idle_s)  # noqa: ASYNC251
+        if part == "turn":
+            _cool(idle_s)
         socket.reads.clear()
         begin = time.perf_counter()
         socket.deliver(burst)
         await asyncio.wait_for(socket.created, 5.0)
+        end = time.perf_counter()
+        if part == "reply":
+            await asyncio.sleep(0.005)
+            _cool(idle_s)
+            head, reply = reply[: len(REPLY_EVENTS)], reply[len(REPLY_EVENTS) :]
+            latencies.heard = asyncio.get_running_loop().create_future()
+            socket.reads.clear()
+            begin = time.perf_counter()
+            socket.deliver(head)
+            end = await asyncio.wait_for(latencies.heard, 5.0)
         if turn:
             marks = [begin, *socket.reads]
-            for name, start, end in zip(EVENTS, marks, marks[1:], strict=False):
-                samples[name].append((end - start) * 1e6)
-            samples["output"].append((socket.output_at - begin) * 1e6)
-            samples["create"].append((socket.create_at - begin) * 1e6)
+            for name, start, stop in zip(events, marks, marks[1:], strict=False):
+                samples[name].append((stop - start) * 1e6)
+            if part == "turn":
+                samples["output"].append((socket.output_at - begin) * 1e6)
+                samples["create"].append((socket.create_at - begin) * 1e6)
+            else:
+                samples["audio"].append((end - begin) * 1e6)
         socket.deliver(reply)
         await asyncio.sleep(0.005)
     await close()
     return samples
 
 
-def run(clients: tuple[str, ...], turns: int, runs: int, idle_s: float) -> dict[str, Any]:
+def run(
+    clients: tuple[str, ...], turns: int, runs: int, idle_s: float, part: str = "turn"
+) -> dict[str, Any]:
     """Interleaved runs of every client, each in a fresh event loop; medians per run."""
     per_run: dict[str, list[dict[str, float]]] = {client: [] for client in clients}
     counts = {client: Counts() for client in clients}
@@ -270,7 +328,7 @@ def run(clients: tuple[str, ...], turns: int, runs: int, idle_s: float) -> dict[
         for client in clients:
             print(f"run {index + 1}/{runs}: {client} ...", file=sys.stderr, flush=True)
             gc.collect()
-            samples = asyncio.run(measure(client, turns, idle_s, counts[client]))
+            samples = asyncio.run(measure(client, turns, idle_s, counts[client], part))
             per_run[client].append({k: statistics.median(v) for k, v in samples.items()})
     medians = {
         client: {k: round(statistics.median(r[k] for r in rows), 1) for k in rows[0]}
@@ -281,6 +339,7 @@ def run(clients: tuple[str, ...], turns: int, runs: int, idle_s: float) -> dict[
         for client, c in counts.items()
     }
     return {
+        "part": part,
         "turns": turns,
         "runs": runs,
         "idle_ms": idle_s * 1000,
@@ -293,19 +352,19 @@ def print_table(report: dict[str, Any]) -> None:
     medians = report["medians"]
     clients = list(medians)
     runs, turns, idle = report["runs"], report["turns"], report["idle_ms"]
+    part = report.get("part", "turn")
+    totals = TOTALS[part]
     print(f"medians of {runs} run(s) x {turns} turns, us, after a {idle:g} ms idle")
     print(f"{'event':56s}" + "".join(f"{c:>10s}" for c in clients))
-    for name in (*EVENTS, "output", "create"):
-        label = {"output": "-> function output sent", "create": "-> response.create sent"}
+    for name in (*PARTS[part], *totals):
         row = "".join(f"{medians[c][name]:10.1f}" for c in clients)
-        print(f"{label.get(name, name):56s}{row}")
+        print(f"{totals.get(name, name):56s}{row}")
     if "floor" in medians:
         for client in clients:
             if client != "floor":
-                f = medians["floor"]
-                m = medians[client]
-                out, create = m["output"] / f["output"], m["create"] / f["create"]
-                print(f"{client} / floor: function output {out:.2f}, response.create {create:.2f}")
+                f, m = medians["floor"], medians[client]
+                ratios = ", ".join(f"{totals[k][3:]} {m[k] / f[k]:.2f}" for k in totals)
+                print(f"{client} / floor: {ratios}")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -316,13 +375,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--runs", type=int, default=3, help="interleaved runs per client")
     parser.add_argument("--idle-ms", type=float, default=20.0)
     parser.add_argument("--clients", default=",".join(CLIENTS))
+    parser.add_argument(
+        "--part",
+        choices=sorted(PARTS),
+        default="turn",
+        help="turn: the events that end a user turn and bring a tool call; reply: the start "
+        "of a spoken reply, up to its first audio chunk",
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     clients = tuple(c for c in args.clients.split(",") if c)
     unknown = set(clients) - set(CLIENTS)
     if unknown:
         parser.error(f"unknown clients: {', '.join(sorted(unknown))} (known: {CLIENTS})")
-    report = run(clients, args.turns, args.runs, args.idle_ms / 1000)
+    report = run(clients, args.turns, args.runs, args.idle_ms / 1000, args.part)
     print_table(report)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

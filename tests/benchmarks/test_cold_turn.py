@@ -32,6 +32,31 @@ def test_every_client_answers_each_tool_call_and_every_event_is_timed(tmp_path: 
     assert "response.function_call_arguments.done" in done.stdout
 
 
+def test_the_reply_part_times_each_client_until_the_first_audio_reaches_the_app(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "cold_reply.json"
+    done = run_script(
+        "cold_turn.py", "--part", "reply", "--turns", "2", "--runs", "1", "--idle-ms", "1",
+        "--out", str(out), timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report: dict[str, Any] = json.loads(out.read_text())
+    assert report["part"] == "reply"
+    for client, medians in report["medians"].items():
+        assert list(medians) == [
+            "response.created",
+            "response.output_item.added",
+            "response.output_audio_transcript.delta",
+            "response.output_audio.delta",
+            "audio",
+        ], client
+        assert all(value > 0 for value in medians.values()), (client, medians)
+        # the audio reached the app once the last of the four events was read
+        assert medians["audio"] >= medians["response.output_audio.delta"], client
+    assert "first audio reached the app" in done.stdout
+
+
 def test_an_unknown_client_is_refused(tmp_path: Path) -> None:
     done = run_script("cold_turn.py", "--clients", "floor,nobody", timeout=60)
     assert done.returncode == 2
