@@ -130,7 +130,13 @@ def tone(ms: int, hz: float = 440.0, level: float = 0.5) -> bytes:
 
 
 def spoken_reply(
-    text: str, *, audio_ms: int, chunks: int = 10, done: bool = True, tag: str = "r"
+    text: str,
+    *,
+    audio_ms: int,
+    chunks: int = 10,
+    done: bool = True,
+    tag: str = "r",
+    usage: ev.Usage | None = None,
 ) -> list[ev.ModelEvent]:
     """An assistant response with its text and `audio_ms` of a 440 Hz tone as its voice."""
     rid, iid = f"resp_{tag}", f"item_{tag}"
@@ -141,5 +147,5 @@ def spoken_reply(
     events.extend(ev.OutputAudioDelta(rid, iid, tone(per)) for _ in range(chunks))
     if done:
         events.append(ev.OutputItemDone(rid, iid, text))
-        events.append(ev.ResponseDone(rid, ev.ResponseStatus.COMPLETED))
+        events.append(ev.ResponseDone(rid, ev.ResponseStatus.COMPLETED, usage))
     return events

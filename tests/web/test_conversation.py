@@ -52,7 +52,12 @@ def desk_script() -> list[Any]:
         on(cmd.CreateResponse, call("lookup_order", {"order_id": "A1001"})),
         on(
             cmd.CreateResponse,
-            spoken_reply("Your order A1001 shipped with DHL.", audio_ms=600, tag="desk"),
+            spoken_reply(
+                "Your order A1001 shipped with DHL.",
+                audio_ms=600,
+                tag="desk",
+                usage=ev.Usage(input_text_tokens=1200, output_audio_tokens=60),
+            ),
         ),
     ]
 
@@ -80,6 +85,8 @@ def test_typed_message_shows_handoff_tool_reply_and_plays_the_audio(
     )
     expect(page.locator("#agent-name")).to_have_text("support")
     expect(transcript.locator(".crumb.handoff")).to_have_count(1)
+    # the usage so far, beside the agent (the scripted backend has no prices: no cost)
+    expect(page.locator("#usage")).to_have_text("1,260 tokens")
 
     wait_js(page, "window.voxline.stats.playbackPlayedMs >= 550")
     played = stats(page)

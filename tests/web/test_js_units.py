@@ -183,6 +183,26 @@ def _documented_server_events() -> set[str]:
     return names
 
 
+def test_usage_summary_counts_tokens_and_prices_them_only_where_there_are_prices(
+    js: Page,
+) -> None:
+    result = run(
+        js,
+        """
+        const { usageSummary } = await import('/js/format.js');
+        return [usageSummary(1234, 0.012345), usageSummary(5, 0), usageSummary(0, 0),
+                usageSummary(undefined, undefined), usageSummary(90000, 2.5)];
+        """,
+    )
+    assert result == [
+        "1,234 tokens \u00b7 about $0.0123",
+        "5 tokens",
+        "",
+        "",
+        "90,000 tokens \u00b7 about $2.50",
+    ]
+
+
 def test_every_documented_server_event_is_known_to_the_page(js: Page) -> None:
     known = set(run(js, "return [...(await import('/js/protocol.js')).SERVER_EVENTS];"))
     documented = _documented_server_events()

@@ -17,6 +17,7 @@ from tests.web.harness import LiveServer, live_server, spoken_reply
 from tests.web.scenarios import DeskCatalog
 from tests.web.test_conversation import WAIT_MS, connect, open_ui, wait_js
 from voxline.core import commands as cmd
+from voxline.core.events import Usage
 from voxline.testing import call, on, reply
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -41,6 +42,9 @@ def converse(page: Page, server: LiveServer) -> None:
                     "Your order A1001 shipped with DHL and is expected on Thursday.",
                     audio_ms=400,
                     tag="shot",
+                    usage=Usage(
+                        input_text_tokens=1480, input_audio_tokens=96, output_audio_tokens=240
+                    ),
                 ),
             ),
         ]

@@ -4,6 +4,7 @@ import { AudioEngine, newAudioStats } from "./audio.js";
 import { CoachPanel } from "./coach.js";
 import { Connection } from "./connection.js";
 import { EventLog } from "./eventlog.js";
+import { usageSummary } from "./format.js";
 import { Prefs } from "./prefs.js";
 import { askForToken, authHeaders, client, sessionUrl } from "./protocol.js";
 import { Transcript } from "./transcript.js";
@@ -317,8 +318,10 @@ export class App {
       case "session.ended":
         this.connection.wanted = false; // the server ended it on purpose: do not reconnect
         return t.system(event.message ?? "The conversation has ended.");
+      case "usage":
+        return this.showUsage(event.total?.total_tokens, event.total_cost_usd);
       default:
-        return undefined; // connection, response.finished, usage, pong: the log shows them
+        return undefined; // connection, response.finished, pong: the log shows them
     }
   }
 
@@ -327,6 +330,7 @@ export class App {
     this.session = event;
     this.stats.timings.sessionReadyMs ??= performance.now();
     this.setAgent(event.agent);
+    this.showUsage(0, 0); // a new server session counts from zero
     const scenario = this.scenarios.find((s) => s.name === event.scenario);
     $("scenario-title").textContent = `${scenario?.title ?? event.scenario} \u00b7 ${event.backend}`;
     if (this.coachRestart) {
@@ -371,6 +375,12 @@ export class App {
 
   setAgent(name) {
     $("agent-name").textContent = name ?? "\u2014";
+  }
+
+  showUsage(tokens, costUsd) {
+    const summary = usageSummary(tokens, costUsd);
+    $("usage").textContent = summary;
+    $("usage").hidden = summary === "";
   }
 
   // ---- playback ----------------------------------------------------------------------

@@ -22,6 +22,17 @@ export function bytes(n) {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/**
+ * "1,234 tokens · about $0.0123": a conversation's usage so far; the cost only where the
+ * backend has prices (it is 0 on the offline engine); "" before any usage.
+ */
+export function usageSummary(tokens, costUsd) {
+  if (!(tokens > 0)) return "";
+  const counted = `${tokens.toLocaleString("en-US")} tokens`;
+  if (!(costUsd > 0)) return counted;
+  return `${counted} \u00b7 about $${costUsd.toFixed(costUsd >= 1 ? 2 : 4)}`;
+}
+
 /** JSON text pretty-printed when it parses, else the text itself. */
 export function prettyJson(text) {
   if (typeof text !== "string") return JSON.stringify(text, null, 2);
