@@ -293,7 +293,7 @@ async def measure(
         begin = time.perf_counter()
         socket.deliver(burst)
         await asyncio.wait_for(socket.created, 5.0)
-        end = time.perf_counter()
+        heard_at = 0.0
         if part == "reply":
             await asyncio.sleep(0.005)
             _cool(idle_s)
@@ -302,7 +302,7 @@ async def measure(
             socket.reads.clear()
             begin = time.perf_counter()
             socket.deliver(head)
-            end = await asyncio.wait_for(latencies.heard, 5.0)
+            heard_at = await asyncio.wait_for(latencies.heard, 5.0)
         if turn:
             marks = [begin, *socket.reads]
             for name, start, stop in zip(events, marks, marks[1:], strict=False):
@@ -311,7 +311,7 @@ async def measure(
                 samples["output"].append((socket.output_at - begin) * 1e6)
                 samples["create"].append((socket.create_at - begin) * 1e6)
             else:
-                samples["audio"].append((end - begin) * 1e6)
+                samples["audio"].append((heard_at - begin) * 1e6)
         socket.deliver(reply)
         await asyncio.sleep(0.005)
     await close()
