@@ -55,7 +55,7 @@ format: setup
 
 lock: setup  ## re-pin constraints.txt to the newest versions pyproject.toml allows
 	$(PY) -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[dev,local,piper]"
-	{ sed -n '1,3p' constraints.txt; $(PY) -m pip freeze --all --exclude-editable \
+	{ grep '^#' constraints.txt; $(PY) -m pip freeze --all --exclude-editable \
 		| grep -v -i -E '^(voxline|setuptools)=='; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 	@echo "constraints.txt re-pinned; now run 'make test' before committing it"

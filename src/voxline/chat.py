@@ -41,9 +41,9 @@ def usage_line(usage: Usage, cost: float, *, priced: bool) -> str | None:
     prices, what they cost; None when the backend reported no usage."""
     if not usage.total_tokens:
         return None
-    tokens_in = usage.input_text_tokens + usage.input_audio_tokens
-    tokens_out = usage.output_text_tokens + usage.output_audio_tokens
-    line = f"  · used {usage.total_tokens} tokens ({tokens_in} in, {tokens_out} out)"
+    line = (
+        f"  · used {usage.total_tokens} tokens ({usage.input_tokens} in, {usage.output_tokens} out)"
+    )
     return f"{line}, about ${cost:.4f}" if priced else line
 
 

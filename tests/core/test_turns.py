@@ -92,6 +92,7 @@ def test_a_reply_streams_into_history_and_completes() -> None:
     h.feed(UserText("again"), reply("Sure", usage=usage))
     assert h.conv.usage == usage + usage
     assert h.conv.usage.total_tokens == 68
+    assert (h.conv.usage.input_tokens, h.conv.usage.output_tokens) == (20, 48)
     assert phase_of(h) is ResponsePhase.IDLE
 
 

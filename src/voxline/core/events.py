@@ -37,13 +37,18 @@ class Usage:
     output_audio_tokens: int = 0
 
     @property
+    def input_tokens(self) -> int:
+        """Input tokens of either kind (the cached ones are among them)."""
+        return self.input_text_tokens + self.input_audio_tokens
+
+    @property
+    def output_tokens(self) -> int:
+        """Output tokens of either kind."""
+        return self.output_text_tokens + self.output_audio_tokens
+
+    @property
     def total_tokens(self) -> int:
-        return (
-            self.input_text_tokens
-            + self.input_audio_tokens
-            + self.output_text_tokens
-            + self.output_audio_tokens
-        )
+        return self.input_tokens + self.output_tokens
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(

@@ -48,7 +48,7 @@ def estimate_cost(usage: Usage, prices: PriceTable = GPT_REALTIME_PRICES) -> flo
     or audio, so they are taken from the (cheaper) text input first: the estimate leans high,
     never low.
     """
-    cached = min(usage.input_cached_tokens, usage.input_text_tokens + usage.input_audio_tokens)
+    cached = min(usage.input_cached_tokens, usage.input_tokens)
     cached_text = min(cached, usage.input_text_tokens)
     cached_audio = cached - cached_text
     dollars = (

@@ -247,8 +247,8 @@ class ConversationMeter:
             case se.ErrorOccurred(error=error):
                 m.session_errors.labels(type(error).__name__).inc()
             case se.UsageUpdated(response=usage, cost=cost):
-                m.tokens.labels("input").inc(usage.input_text_tokens + usage.input_audio_tokens)
-                m.tokens.labels("output").inc(usage.output_text_tokens + usage.output_audio_tokens)
+                m.tokens.labels("input").inc(usage.input_tokens)
+                m.tokens.labels("output").inc(usage.output_tokens)
                 m.cost.inc(cost)
             case se.AudioInterrupted() | se.ToolCallStarted() | se.TriggerFired():
                 pass

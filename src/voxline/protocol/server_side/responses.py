@@ -66,12 +66,10 @@ class ServedResponse:
 def usage_object(usage: ev.Usage | None) -> RealtimeResponseUsage:
     """voxline's token counts in the wire shape (zeros when the model counted nothing)."""
     u = usage or ev.Usage()
-    inputs = u.input_text_tokens + u.input_audio_tokens
-    outputs = u.output_text_tokens + u.output_audio_tokens
     return RealtimeResponseUsage(
-        total_tokens=inputs + outputs,
-        input_tokens=inputs,
-        output_tokens=outputs,
+        total_tokens=u.total_tokens,
+        input_tokens=u.input_tokens,
+        output_tokens=u.output_tokens,
         input_token_details=RealtimeResponseUsageInputTokenDetails(
             text_tokens=u.input_text_tokens,
             audio_tokens=u.input_audio_tokens,
