@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any, cast
 
 import pytest
 
@@ -285,3 +288,62 @@ async def test_close_during_a_reconnect_backoff_makes_no_further_attempt(
     assert reader.error is None
     assert reader.states()[-2:] == [(S.RECONNECTING, 1), (S.DISCONNECTED, 0)]
     assert server.connections == 1
+
+
+class _TwoResponses:
+    """A socket that delivers two response.done events back to back, then waits."""
+
+    close_code: int | None = None
+    close_reason = ""
+
+    def __init__(self, usages: list[dict[str, object]]) -> None:
+        self.inbox = [
+            json.dumps(
+                {
+                    "type": "response.done",
+                    "event_id": f"e{i}",
+                    "response": {"id": f"r{i}", "status": "completed", "usage": usage},
+                }
+            )
+            for i, usage in enumerate(usages)
+        ]
+        self.sent: list[str] = []
+
+    async def recv(self, decode: bool | None = None) -> str:
+        if self.inbox:
+            return self.inbox.pop(0)
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def send(self, message: str) -> None:
+        self.sent.append(message)
+
+    async def close(self) -> None:
+        self.close_code = 1000
+
+
+async def test_cost_counts_every_response_even_with_no_send_between_them() -> None:
+    usages: list[dict[str, object]] = [
+        {"input_token_details": {"text_tokens": 100}, "output_token_details": {"audio_tokens": 50}},
+        {"input_token_details": {"audio_tokens": 30}, "output_token_details": {"text_tokens": 7}},
+    ]
+    socket = _TwoResponses(usages)
+
+    class OnSocket(OpenAIRealtimeModel):
+        async def _open(self) -> Any:
+            return socket
+
+    model = OnSocket(api_key=KEY)
+    await model.connect(CONFIG)
+    done: list[ev.ResponseDone] = []
+    async with contextlib.aclosing(cast(AsyncGenerator[ev.ModelEvent], model.events())) as stream:
+        async for event in stream:
+            if isinstance(event, ev.ResponseDone):
+                done.append(event)
+                if len(done) == 2:
+                    break
+    expected = sum(estimate_cost(d.usage) for d in done if d.usage is not None)
+    assert expected > 0
+    assert model.cost == pytest.approx(expected)
+    assert model.usage == ev.Usage(100, 30, 0, 7, 50)
+    await model.close()

@@ -123,6 +123,8 @@ class OpenAIRealtimeModel:
         self._audio_gap = False
         self._usage = ev.Usage()
         self._cost = 0.0
+        self._unpriced: ev.Usage | None = None
+        """The last response's usage, priced after the next send (or when `cost` is read)."""
         self.dropped_audio_bytes = 0
         """Microphone audio dropped while the connection was being restored."""
 
@@ -158,6 +160,7 @@ class OpenAIRealtimeModel:
     def cost(self) -> float:
         """Estimated US dollars spent so far: each response's usage at the price table,
         summed (as `RealtimeSession.cost` does, so the two agree)."""
+        self._price_last_response()
         return self._cost
 
     # ----------------------------------------------------------------- RealtimeModel
@@ -202,6 +205,8 @@ class OpenAIRealtimeModel:
             raise TransportError(
                 "the connection to the model dropped while sending; reconnecting"
             ) from None
+        if self._unpriced is not None:  # after the response.create that follows a response
+            self._price_last_response()
 
     async def events(self) -> AsyncIterator[ev.ModelEvent]:
         """Model events until `close()`; raises ConnectionClosedError if reconnecting failed.
@@ -234,9 +239,8 @@ class OpenAIRealtimeModel:
                     event = decode_event(await recv())
                     if event is None:
                         continue
-                    if isinstance(event, ev.ResponseDone) and event.usage is not None:
-                        self._usage = self._usage + event.usage
-                        self._cost += estimate_cost(event.usage, self._prices)
+                    if isinstance(event, ev.ResponseDone):
+                        self._count_usage(event.usage)
                     yield event
             except ConcurrencyError:
                 raise ConfigurationError(
@@ -258,6 +262,20 @@ class OpenAIRealtimeModel:
             await self._ws.close()
 
     # ----------------------------------------------------------------- plumbing
+
+    def _count_usage(self, usage: ev.Usage | None) -> None:
+        """Add a response's usage now; price it after the next send (the response.create
+        that follows it) or when `cost` is read. The session prices it too, and two
+        estimates in a row stood before that response.create."""
+        if usage is not None:
+            self._price_last_response()  # two responses with no send between them
+            self._usage = self._usage + usage
+            self._unpriced = usage
+
+    def _price_last_response(self) -> None:
+        if self._unpriced is not None:
+            self._cost += estimate_cost(self._unpriced, self._prices)
+            self._unpriced = None
 
     def _set_state(self, event: ev.ConnectionChanged) -> None:
         self._state = event.state
