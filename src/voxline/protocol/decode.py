@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from openai._models import BaseModel as OpenAIModel
@@ -137,42 +137,24 @@ def translate(event: OpenAIModel) -> ev.ModelEvent | None:  # noqa: C901 - one f
             return None
 
 
-_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-
-
-def _loads(raw: str | bytes | Any) -> Any:
-    """`json.loads`, reading a text frame that is one JSON value and nothing else (what a
-    server sends) with the decoder's scanner directly: the same result without the three
-    Python-level steps and two whitespace matches `json.loads` takes around it. Anything
-    else (bytes, surrounding whitespace, bad JSON) goes through `json.loads`, errors and all.
-    """
-    if type(raw) is str:
-        try:
-            data, end = _scan(raw, 0)
-        except (StopIteration, ValueError):
-            return json.loads(raw)
-        if end == len(raw):
-            return data
-    return json.loads(raw)
-
-
 def decode_event(raw: str | bytes | Mapping[str, Any]) -> ev.ModelEvent | None:
     """Parse one server message and translate it; never raises.
 
     Unknown types, malformed JSON and events that fail the openai models come back as a
     `ModelError` with the raw payload kept, so a bad message never ends a session. The
-    frequent events take the fast paths of `voxline.protocol.fast` (same result, no
-    pydantic models built); everything else is validated against the openai models.
+    frequent events, as JSON text, take the fast paths of `voxline.protocol.fast` (same
+    result, decoded in C, no pydantic models built); everything else, and an event given
+    as a mapping, is validated against the openai models.
     """
     data: Any = raw
-    if type(raw) is str or not isinstance(raw, Mapping):  # text frames first: the common case
+    if not isinstance(raw, Mapping):
+        fast = translate_fast(raw)
+        if not isinstance(fast, NotHandled):
+            return fast
         try:
-            data = _loads(raw)
-        except ValueError:
+            data = json.loads(raw)
+        except (ValueError, TypeError):
             data = raw  # the typed path reports it, with the text kept
-    fast = translate_fast(data)
-    if not isinstance(fast, NotHandled):
-        return fast
     try:
         event = parse_server_event(data if isinstance(data, Mapping) else raw)
         if isinstance(event, SessionCreatedEvent | SessionUpdatedEvent):

@@ -1,44 +1,46 @@
-"""Fast paths for the frequent server events: the typed result, without building openai models.
+"""Fast paths for the frequent server events: the typed result, decoded in one C call.
 
 Validating every server event against the `openai` package's pydantic models costs 20-100 us
 each, several times what it takes to parse the JSON. The events a conversation sees on
 every turn (response lifecycle, transcript and audio deltas, function calls, VAD) are
-checked here by plain shape tests instead, and translated to the same ModelEvent that
+described here as `msgspec` structs instead, one per event type, tagged by `type`: one
+decoder reads the JSON text, checks every field's type, base64-decodes the audio and picks
+the struct, in C, and each struct's `event()` gives the same ModelEvent that
 `translate(parse_server_event(...))` gives.
 
 A fast path only accepts an event whose every field is one it knows, with exactly the type
-the openai model declares (no coercion, no unknown or extra fields). Anything else, even
-an event the typed models would accept, returns `NOT_HANDLED` and takes the full validation
-path with its error report. So an event either gets the typed result or goes the typed way;
-`tests/protocol/test_fast_paths.py` pins this field by field.
+the openai model declares (no coercion, no unknown or extra fields, no missing tag).
+Anything else, even an event the typed models would accept, returns `NOT_HANDLED` and takes
+the full validation path with its error report. So an event either gets the typed result or
+goes the typed way; `tests/protocol/test_fast_paths.py` pins this field by field.
+
+Why a decoder in C: a realtime link's events mostly arrive after the process has sat idle,
+when Python code runs several times slower than warm. Decoding a reply's first four events
+this way costs about half what `json.loads` and Python shape checks did, cold, and a sixth
+warm (benchmarks/README.md, "Thirteenth pass").
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
-from collections.abc import Callable, Mapping
-from typing import Any, Final
+from collections.abc import Mapping
+from typing import Any, Final, Literal
+
+import msgspec
 
 from voxline.core import events as ev
-from voxline.protocol.shapes import (
-    INT,
-    NONE,
-    NUMBER,
-    OPT_INT,
-    OPT_NUMBER,
-    OPT_STR,
-    STR,
-    Check,
-    ListOf,
-    Maybe,
-    Spec,
-    one_of,
-    shape,
+from voxline.protocol.fast_shapes import (
+    ContentPart,
+    Item,
+    MessageItem,
+    Response,
+    Shape,
+    Tagged,
+    Usage,
+    Wire,
 )
 
-__all__ = ["NOT_HANDLED", "NotHandled", "remember_session", "translate_fast"]
+__all__ = ["FAST", "NOT_HANDLED", "NotHandled", "remember_session", "translate_fast"]
 
 
 class NotHandled:
@@ -55,290 +57,302 @@ STATUS: Final = {
 }
 """`response.done` statuses; any other (such as in_progress) counts as incomplete."""
 
-
-_ITEM_STATUS = one_of(None, "completed", "incomplete", "in_progress")
-_ITEM_META: dict[str, Spec] = {
-    "id": OPT_STR,
-    "object": one_of(None, "realtime.item"),
-    "status": _ITEM_STATUS,
-}
-
-_CONTENT = shape(
-    {},
-    {
-        "type": one_of(None, "output_text", "output_audio"),
-        "text": OPT_STR,
-        "transcript": OPT_STR,
-        "audio": OPT_STR,
-    },
-)
-_ASSISTANT = shape(
-    {"type": one_of("message"), "role": one_of("assistant"), "content": ListOf(_CONTENT)},
-    _ITEM_META,
-)
-_USER_CONTENT = shape(
-    {},
-    {
-        "type": one_of(None, "input_text", "input_audio", "input_image"),
-        "text": OPT_STR,
-        "transcript": OPT_STR,
-        "audio": OPT_STR,
-        "image_url": OPT_STR,
-        "detail": one_of(None, "auto", "low", "high"),
-    },
-)
-_USER = shape(
-    {"type": one_of("message"), "role": one_of("user"), "content": ListOf(_USER_CONTENT)},
-    _ITEM_META,
-)
-_SYSTEM_CONTENT = shape({}, {"type": one_of(None, "input_text"), "text": OPT_STR})
-_SYSTEM = shape(
-    {"type": one_of("message"), "role": one_of("system"), "content": ListOf(_SYSTEM_CONTENT)},
-    _ITEM_META,
-)
-_FUNCTION_CALL = shape(
-    {"type": one_of("function_call"), "name": STR, "arguments": STR},
-    {**_ITEM_META, "call_id": OPT_STR},
-)
-_FUNCTION_OUTPUT = shape(
-    {"type": one_of("function_call_output"), "call_id": STR, "output": STR}, _ITEM_META
-)
-_MESSAGES = {"assistant": _ASSISTANT, "user": _USER, "system": _SYSTEM}
-
-
-def _item_kind(item: Any) -> str | None:
-    """What a well-formed item is: a message's role, function_call or function_call_output.
-
-    None for an item the fast paths do not know or one that does not fit its shape.
-    """
-    if type(item) is not dict:
-        return None
-    kind = item.get("type")
-    if kind == "message":
-        role = item.get("role")
-        fits = _MESSAGES.get(role) if type(role) is str else None
-        return role if fits is not None and fits(item) else None
-    if kind == "function_call" and _FUNCTION_CALL(item):
-        return "function_call"
-    if kind == "function_call_output" and _FUNCTION_OUTPUT(item):
-        return "function_call_output"
-    return None
-
-
-def _item(value: Any) -> bool:
-    return _item_kind(value) is not None
-
-
-def _is_dict(value: Any) -> bool:
-    return type(value) is dict
-
-
-_CACHED_DETAILS = shape({}, dict.fromkeys(("text_tokens", "audio_tokens", "image_tokens"), OPT_INT))
-_INPUT_DETAILS = shape(
-    {},
-    {
-        **dict.fromkeys(("text_tokens", "audio_tokens", "cached_tokens", "image_tokens"), OPT_INT),
-        "cached_tokens_details": Maybe(_CACHED_DETAILS),
-    },
-)
-_OUTPUT_DETAILS = shape({}, {"text_tokens": OPT_INT, "audio_tokens": OPT_INT})
-_USAGE = shape(
-    {},
-    {
-        "total_tokens": OPT_INT,
-        "input_tokens": OPT_INT,
-        "output_tokens": OPT_INT,
-        "input_token_details": Maybe(_INPUT_DETAILS),
-        "output_token_details": Maybe(_OUTPUT_DETAILS),
-    },
-)
-_PCM = shape(
-    {"type": one_of("audio/pcm")}, {"rate": lambda v: v is None or (type(v) is int and v == 24000)}
-)
-_G711 = shape({"type": one_of("audio/pcmu", "audio/pcma")})
-_RESPONSE_AUDIO = shape(
-    {},
-    {
-        "output": Maybe(
-            shape({}, {"format": Maybe(lambda v: _PCM(v) or _G711(v)), "voice": OPT_STR})
-        )
-    },
-)
-_STATUS_DETAILS = shape(
-    {},
-    {
-        "type": one_of(None, "completed", "cancelled", "incomplete", "failed"),
-        "reason": one_of(
-            None, "turn_detected", "client_cancelled", "max_output_tokens", "content_filter"
-        ),
-        "error": Maybe(shape({}, {"code": OPT_STR, "message": OPT_STR, "type": OPT_STR})),
-    },
-)
-
-
-def _modality(value: Any) -> bool:
-    return type(value) is str and value in ("text", "audio")
-
-
-def _metadata(value: Any) -> bool:
-    return type(value) is dict and all(type(k) is str and type(v) is str for k, v in value.items())
-
-
-def _max_tokens(value: Any) -> bool:
-    return value is None or type(value) is int or (type(value) is str and value == "inf")
-
-
-_RESPONSE = shape(
-    {},
-    {
-        "id": OPT_STR,
-        "object": one_of(None, "realtime.response"),
-        "status": one_of(None, "completed", "cancelled", "failed", "incomplete", "in_progress"),
-        "output": ListOf(_item, nullable=True),
-        "usage": Maybe(_USAGE),
-        "conversation_id": OPT_STR,
-        # the rest of the response resource a GA server sends in response.created and
-        # response.done; the translation reads none of it, so it only has to fit its type
-        "status_details": Maybe(_STATUS_DETAILS),
-        "metadata": Maybe(_metadata),
-        "audio": Maybe(_RESPONSE_AUDIO),
-        "output_modalities": ListOf(_modality, nullable=True),
-        "max_output_tokens": _max_tokens,
-    },
-)
-
-_EVENT: dict[str, Spec] = {"type": STR, "event_id": STR}
-_IN_RESPONSE = {**_EVENT, "response_id": STR, "item_id": STR, "output_index": INT}
-_IN_CONTENT = {**_IN_RESPONSE, "content_index": INT}
-
-_DELTA = shape({**_IN_CONTENT, "delta": STR})
-_PART = shape(
-    {},
-    {
-        "type": one_of(None, "text", "audio"),
-        "text": OPT_STR,
-        "audio": OPT_STR,
-        "transcript": OPT_STR,
-    },
-)
-_PART_EVENT = shape({**_IN_CONTENT, "part": _PART})
-_CONTENT_DONE = shape(_IN_CONTENT)
-_TRANSCRIPT_DONE = shape({**_IN_CONTENT, "transcript": STR})
-_TEXT_DONE = shape({**_IN_CONTENT, "text": STR})
-_RATE_LIMIT = shape(
-    {},
-    {
-        "name": one_of(None, "requests", "tokens"),
-        "limit": OPT_INT,
-        "remaining": OPT_INT,
-        "reset_seconds": OPT_NUMBER,
-    },
-)
-_RATE_LIMITS = shape({**_EVENT, "rate_limits": ListOf(_RATE_LIMIT)})
-
-_ARGUMENTS_DELTA = shape({**_IN_RESPONSE, "call_id": STR, "delta": STR})
-_ARGUMENTS_DONE = shape({**_IN_RESPONSE, "call_id": STR, "name": STR, "arguments": STR})
-_SPEECH_STARTED = shape({**_EVENT, "item_id": STR, "audio_start_ms": INT})
-_SPEECH_STOPPED = shape({**_EVENT, "item_id": STR, "audio_end_ms": INT})
-_COMMITTED = shape({**_EVENT, "item_id": STR}, {"previous_item_id": OPT_STR})
-_RESPONSE_EVENT = shape({**_EVENT, "response": _RESPONSE})
-_ITEM_EVENT = shape({**_EVENT, "response_id": STR, "output_index": INT, "item": _is_dict})
-"""An output item event; its item is checked by `_item_kind` (once) where it is read."""
-_CONVERSATION_ITEM = shape({**_EVENT, "item": _item}, {"previous_item_id": OPT_STR})
-_DURATION = shape({"type": one_of("duration"), "seconds": NUMBER})
-_TOKENS = shape(
-    {"type": one_of("tokens"), "input_tokens": INT, "output_tokens": INT, "total_tokens": INT},
-    {"input_token_details": Maybe(shape({}, {"audio_tokens": OPT_INT, "text_tokens": OPT_INT}))},
-)
-_TRANSCRIPT = shape(
-    {
-        **_EVENT,
-        "item_id": STR,
-        "content_index": INT,
-        "transcript": STR,
-        "usage": lambda v: _DURATION(v) or _TOKENS(v),
-    },
-    {"logprobs": NONE, "languages": NONE},
-)
-_SESSIONS: list[Any] = []
-"""Session payloads that passed full validation lately (a server echoes what it was sent)."""
-_SESSION_EVENT = shape({**_EVENT, "session": lambda v: type(v) is dict and v in _SESSIONS})
-_TRANSCRIPT_DELTA = shape(
-    {**_EVENT, "item_id": STR}, {"content_index": OPT_INT, "delta": OPT_STR, "logprobs": NONE}
-)
-
 Result = ev.ModelEvent | None | NotHandled
-Fast = Callable[[dict[str, Any]], Result]
+
+_PART_TYPES: Final[Mapping[str, frozenset[str | None]]] = {
+    "assistant": frozenset((None, "output_text", "output_audio")),
+    "user": frozenset((None, "input_text", "input_audio", "input_image")),
+    "system": frozenset((None, "input_text")),
+}
+"""The content part types the openai model of each role's message declares. The decoder
+reads one content part shape for every role; this holds each role to its own types (a
+field another role's parts have is an extra field to the typed models, which they allow)."""
 
 
-def _audio_delta(data: dict[str, Any]) -> Result:
-    if not _DELTA(data):
-        return NOT_HANDLED
-    try:
-        audio = base64.b64decode(data["delta"], validate=True)
-    except (binascii.Error, ValueError):
-        return NOT_HANDLED
-    return ev.OutputAudioDelta(data["response_id"], data["item_id"], audio)
+def _fits(item: Item) -> bool:
+    """A decoded item is what the typed models accept: a message's parts fit its role."""
+    if not isinstance(item, MessageItem):
+        return True
+    allowed = _PART_TYPES[item.role]
+    return all(part.type in allowed for part in item.content)
 
 
-def _text_delta(data: dict[str, Any]) -> Result:
-    if not _DELTA(data):
-        return NOT_HANDLED
-    return ev.OutputTextDelta(data["response_id"], data["item_id"], data["delta"])
+def _all_fit(items: list[Item] | None) -> bool:
+    return items is None or all(_fits(item) for item in items)
 
 
-def _arguments_delta(data: dict[str, Any]) -> Result:
-    return None if _ARGUMENTS_DELTA(data) else NOT_HANDLED
+def _text(parts: list[ContentPart]) -> str:
+    return "".join(part.transcript or part.text or "" for part in parts)
 
 
-def _arguments_done(data: dict[str, Any]) -> Result:
-    if not _ARGUMENTS_DONE(data):
-        return NOT_HANDLED
-    return ev.FunctionCallRequested(
-        data["response_id"], data["item_id"], data["call_id"], data["name"], data["arguments"]
+def _usage(usage: Usage | None) -> ev.Usage | None:
+    """`usage_from_wire` on a decoded usage."""
+    if usage is None:
+        return None
+    inp = usage.input_token_details
+    out = usage.output_token_details
+    return ev.Usage(
+        input_text_tokens=(inp.text_tokens or 0) if inp else 0,
+        input_audio_tokens=(inp.audio_tokens or 0) if inp else 0,
+        input_cached_tokens=(inp.cached_tokens or 0) if inp else 0,
+        output_text_tokens=(out.text_tokens or 0) if out else 0,
+        output_audio_tokens=(out.audio_tokens or 0) if out else 0,
     )
 
 
-def _speech_started(data: dict[str, Any]) -> Result:
-    if not _SPEECH_STARTED(data):
-        return NOT_HANDLED
-    return ev.SpeechStarted(data["item_id"], data["audio_start_ms"])
+# ----------------------------------------------------------------- the events
 
 
-def _speech_stopped(data: dict[str, Any]) -> Result:
-    if not _SPEECH_STOPPED(data):
-        return NOT_HANDLED
-    return ev.SpeechStopped(data["item_id"], data["audio_end_ms"])
-
-
-def _committed(data: dict[str, Any]) -> Result:
-    return ev.AudioCommitted(data["item_id"]) if _COMMITTED(data) else NOT_HANDLED
-
-
-def _transcript_delta(data: dict[str, Any]) -> Result:
-    if not _TRANSCRIPT_DELTA(data):
-        return NOT_HANDLED
-    return ev.InputTranscriptDelta(data["item_id"], data.get("delta") or "")
-
-
-def _conversation_item(data: dict[str, Any]) -> Result:
-    return None if _CONVERSATION_ITEM(data) else NOT_HANDLED
-
-
-def _transcript(data: dict[str, Any]) -> Result:
-    if not _TRANSCRIPT(data):
-        return NOT_HANDLED
-    return ev.InputTranscriptCompleted(data["item_id"], data["transcript"])
-
-
-def _ignored(fits: Check) -> Fast:
-    """The fast path of an event voxline has no use for: None when it is well formed.
+class _Ignored(Wire):
+    """An event voxline has no use for: None once it decoded (it is well formed).
 
     OpenAI sends several of these around every reply (content parts, the end of the audio
     and of its transcript, rate limits); without a fast path each was validated in full only
     to be dropped.
     """
-    return lambda data: None if fits(data) else NOT_HANDLED
+
+    def event(self) -> Result:
+        return None
+
+
+class _InContent(Wire):
+    response_id: str
+    item_id: str
+    output_index: int
+    content_index: int
+
+
+class AudioDelta(_InContent, tag="response.output_audio.delta"):
+    delta: bytes
+    """Base64 on the wire; decoded (strictly: anything base64 does not fully spell out goes
+    the typed way) by the decoder."""
+
+    def event(self) -> Result:
+        return ev.OutputAudioDelta(self.response_id, self.item_id, self.delta)
+
+
+class TranscriptDelta(_InContent, tag="response.output_audio_transcript.delta"):
+    delta: str
+
+    def event(self) -> Result:
+        return ev.OutputTextDelta(self.response_id, self.item_id, self.delta)
+
+
+class TextDelta(_InContent, tag="response.output_text.delta"):
+    delta: str
+
+    def event(self) -> Result:
+        return ev.OutputTextDelta(self.response_id, self.item_id, self.delta)
+
+
+class _Part(Shape):
+    type: Literal["text", "audio"] | None = None
+    text: str | None = None
+    audio: str | None = None
+    transcript: str | None = None
+
+
+class PartAdded(_InContent, _Ignored, tag="response.content_part.added"):
+    part: _Part
+
+
+class PartDone(_InContent, _Ignored, tag="response.content_part.done"):
+    part: _Part
+
+
+class AudioDone(_InContent, _Ignored, tag="response.output_audio.done"):
+    pass
+
+
+class TranscriptDone(_InContent, _Ignored, tag="response.output_audio_transcript.done"):
+    transcript: str
+
+
+class TextDone(_InContent, _Ignored, tag="response.output_text.done"):
+    text: str
+
+
+class _RateLimit(Shape):
+    name: Literal["requests", "tokens"] | None = None
+    limit: int | None = None
+    remaining: int | None = None
+    reset_seconds: float | None = None
+
+
+class RateLimits(_Ignored, tag="rate_limits.updated"):
+    rate_limits: list[_RateLimit]
+
+
+class _InCall(Wire):
+    response_id: str
+    item_id: str
+    output_index: int
+    call_id: str
+
+
+class ArgumentsDelta(_InCall, _Ignored, tag="response.function_call_arguments.delta"):
+    delta: str
+
+
+class ArgumentsDone(_InCall, tag="response.function_call_arguments.done"):
+    name: str
+    arguments: str
+
+    def event(self) -> Result:
+        return ev.FunctionCallRequested(
+            self.response_id, self.item_id, self.call_id, self.name, self.arguments
+        )
+
+
+class SpeechStarted(Wire, tag="input_audio_buffer.speech_started"):
+    item_id: str
+    audio_start_ms: int
+
+    def event(self) -> Result:
+        return ev.SpeechStarted(self.item_id, self.audio_start_ms)
+
+
+class SpeechStopped(Wire, tag="input_audio_buffer.speech_stopped"):
+    item_id: str
+    audio_end_ms: int
+
+    def event(self) -> Result:
+        return ev.SpeechStopped(self.item_id, self.audio_end_ms)
+
+
+class Committed(Wire, tag="input_audio_buffer.committed"):
+    item_id: str
+    previous_item_id: str | None = None
+
+    def event(self) -> Result:
+        return ev.AudioCommitted(self.item_id)
+
+
+class InputTranscriptDelta(Wire, tag="conversation.item.input_audio_transcription.delta"):
+    item_id: str
+    content_index: int | None = None
+    delta: str | None = None
+    logprobs: None = None
+
+    def event(self) -> Result:
+        return ev.InputTranscriptDelta(self.item_id, self.delta or "")
+
+
+class _Duration(Tagged, tag="duration"):
+    seconds: float
+
+
+class _TokenDetails(Shape):
+    audio_tokens: int | None = None
+    text_tokens: int | None = None
+
+
+class _Tokens(Tagged, tag="tokens"):
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+    input_token_details: _TokenDetails | None = None
+
+
+class InputTranscript(Wire, tag="conversation.item.input_audio_transcription.completed"):
+    item_id: str
+    content_index: int
+    transcript: str
+    usage: _Duration | _Tokens
+    logprobs: None = None
+    languages: None = None
+
+    def event(self) -> Result:
+        return ev.InputTranscriptCompleted(self.item_id, self.transcript)
+
+
+class ResponseCreated(Wire, tag="response.created"):
+    response: Response
+
+    def event(self) -> Result:
+        if not _all_fit(self.response.output):
+            return NOT_HANDLED
+        return ev.ResponseStarted(self.response.id or "")
+
+
+class ResponseDone(Wire, tag="response.done"):
+    response: Response
+
+    def event(self) -> Result:
+        response = self.response
+        if not _all_fit(response.output):
+            return NOT_HANDLED
+        status = STATUS.get(response.status or "completed", ev.ResponseStatus.INCOMPLETE)
+        return ev.ResponseDone(response.id or "", status, _usage(response.usage))
+
+
+class _OutputItem(Wire):
+    response_id: str
+    output_index: int
+    item: Item
+
+    def assistant(self) -> tuple[str, MessageItem] | NotHandled | None:
+        """The assistant message and its id; None for another item, NOT_HANDLED for an item
+        the typed path must report (parts that do not fit the role, an assistant item
+        without an id)."""
+        item = self.item
+        if not _fits(item):
+            return NOT_HANDLED
+        if not isinstance(item, MessageItem) or item.role != "assistant":
+            return None
+        return (item.id, item) if item.id is not None else NOT_HANDLED
+
+
+class OutputItemAdded(_OutputItem, tag="response.output_item.added"):
+    def event(self) -> Result:
+        found = self.assistant()
+        if not isinstance(found, tuple):
+            return found
+        return ev.OutputItemAdded(self.response_id, found[0])
+
+
+class OutputItemDone(_OutputItem, tag="response.output_item.done"):
+    def event(self) -> Result:
+        found = self.assistant()
+        if not isinstance(found, tuple):
+            return found
+        item_id, item = found
+        return ev.OutputItemDone(self.response_id, item_id, _text(item.content))
+
+
+class _ConversationItem(Wire):
+    item: Item
+    previous_item_id: str | None = None
+
+    def event(self) -> Result:
+        return None if _fits(self.item) else NOT_HANDLED
+
+
+class ItemAdded(_ConversationItem, tag="conversation.item.added"):
+    pass
+
+
+class ItemDone(_ConversationItem, tag="conversation.item.done"):
+    pass
+
+
+_SESSIONS: list[Any] = []
+"""Session payloads that passed full validation lately (a server echoes what it was sent)."""
+
+
+class _SessionEvent(Wire):
+    session: dict[str, Any]
+
+    def event(self) -> Result:
+        return None if self.session in _SESSIONS else NOT_HANDLED
+
+
+class SessionCreated(_SessionEvent, tag="session.created"):
+    pass
+
+
+class SessionUpdated(_SessionEvent, tag="session.updated"):
+    pass
 
 
 def remember_session(session: Any) -> None:
@@ -353,102 +367,54 @@ def remember_session(session: Any) -> None:
         del _SESSIONS[16:]
 
 
-def _session(data: dict[str, Any]) -> Result:
-    return None if _SESSION_EVENT(data) else NOT_HANDLED
+_EVENTS: Final = (
+    AudioDelta,
+    TranscriptDelta,
+    TextDelta,
+    ArgumentsDelta,
+    ArgumentsDone,
+    SpeechStarted,
+    SpeechStopped,
+    Committed,
+    InputTranscriptDelta,
+    ResponseCreated,
+    OutputItemAdded,
+    OutputItemDone,
+    ResponseDone,
+    ItemAdded,
+    ItemDone,
+    InputTranscript,
+    SessionCreated,
+    SessionUpdated,
+    PartAdded,
+    PartDone,
+    AudioDone,
+    TranscriptDone,
+    TextDone,
+    RateLimits,
+)
+
+FAST: Final[Mapping[str, type[Wire]]] = {str(kind.__struct_config__.tag): kind for kind in _EVENTS}
+"""The event types with a fast path, and the struct each is decoded to."""
 
 
-def _created(data: dict[str, Any]) -> Result:
-    if not _RESPONSE_EVENT(data):
+def _decoder() -> Any:
+    union: Any = _EVENTS[0]
+    for kind in _EVENTS[1:]:
+        union = union | kind
+    return msgspec.json.Decoder(union).decode
+
+
+_DECODE: Final = _decoder()
+"""Decodes any fast-pathed event: the tag (`type`) picks the struct."""
+
+
+def translate_fast(raw: str | bytes) -> Result:
+    """The ModelEvent (or None) of a well-formed frequent event given as JSON text;
+    NOT_HANDLED for anything else (other types, malformed JSON, fields that do not fit)."""
+    try:
+        wire = _DECODE(raw)
+    except (msgspec.DecodeError, TypeError):
         return NOT_HANDLED
-    return ev.ResponseStarted(data["response"].get("id") or "")
-
-
-def _assistant_item(data: dict[str, Any]) -> dict[str, Any] | NotHandled | None:
-    """The assistant message of a well-formed output item event; None for another item."""
-    if not _ITEM_EVENT(data):
-        return NOT_HANDLED
-    item: dict[str, Any] = data["item"]
-    kind = _item_kind(item)
-    if kind is None:
-        return NOT_HANDLED  # an item that does not fit its shape: the typed path reports it
-    if kind != "assistant":
-        return None
-    if item.get("id") is None:
-        return NOT_HANDLED  # an assistant item without an id: the typed path reports it
-    return item
-
-
-def _item_added(data: dict[str, Any]) -> Result:
-    item = _assistant_item(data)
-    if item is None or isinstance(item, NotHandled):
-        return item
-    return ev.OutputItemAdded(data["response_id"], item["id"])
-
-
-def _item_done(data: dict[str, Any]) -> Result:
-    item = _assistant_item(data)
-    if item is None or isinstance(item, NotHandled):
-        return item
-    text = "".join(part.get("transcript") or part.get("text") or "" for part in item["content"])
-    return ev.OutputItemDone(data["response_id"], item["id"], text)
-
-
-def _done(data: dict[str, Any]) -> Result:
-    if not _RESPONSE_EVENT(data):
-        return NOT_HANDLED
-    response = data["response"]
-    status = STATUS.get(response.get("status") or "completed", ev.ResponseStatus.INCOMPLETE)
-    return ev.ResponseDone(response.get("id") or "", status, _usage(response.get("usage")))
-
-
-def _usage(usage: dict[str, Any] | None) -> ev.Usage | None:
-    """`usage_from_wire` on a usage dict that already fits `_USAGE`."""
-    if usage is None:
-        return None
-    inp = usage.get("input_token_details")
-    out = usage.get("output_token_details")
-    return ev.Usage(
-        input_text_tokens=(inp.get("text_tokens") or 0) if inp else 0,
-        input_audio_tokens=(inp.get("audio_tokens") or 0) if inp else 0,
-        input_cached_tokens=(inp.get("cached_tokens") or 0) if inp else 0,
-        output_text_tokens=(out.get("text_tokens") or 0) if out else 0,
-        output_audio_tokens=(out.get("audio_tokens") or 0) if out else 0,
-    )
-
-
-FAST: Final[Mapping[str, Fast]] = {
-    "response.output_audio.delta": _audio_delta,
-    "response.output_audio_transcript.delta": _text_delta,
-    "response.output_text.delta": _text_delta,
-    "response.function_call_arguments.delta": _arguments_delta,
-    "response.function_call_arguments.done": _arguments_done,
-    "input_audio_buffer.speech_started": _speech_started,
-    "input_audio_buffer.speech_stopped": _speech_stopped,
-    "input_audio_buffer.committed": _committed,
-    "conversation.item.input_audio_transcription.delta": _transcript_delta,
-    "response.created": _created,
-    "response.output_item.added": _item_added,
-    "response.output_item.done": _item_done,
-    "response.done": _done,
-    "conversation.item.added": _conversation_item,
-    "conversation.item.done": _conversation_item,
-    "conversation.item.input_audio_transcription.completed": _transcript,
-    "session.created": _session,
-    "session.updated": _session,
-    "response.content_part.added": _ignored(_PART_EVENT),
-    "response.content_part.done": _ignored(_PART_EVENT),
-    "response.output_audio.done": _ignored(_CONTENT_DONE),
-    "response.output_audio_transcript.done": _ignored(_TRANSCRIPT_DONE),
-    "response.output_text.done": _ignored(_TEXT_DONE),
-    "rate_limits.updated": _ignored(_RATE_LIMITS),
-}
-"""The event types with a fast path."""
-
-
-def translate_fast(data: Any) -> Result:
-    """The ModelEvent (or None) for a well-formed frequent event; NOT_HANDLED for anything else."""
-    if type(data) is not dict:
-        return NOT_HANDLED
-    kind = data.get("type")
-    fast = FAST.get(kind) if type(kind) is str else None
-    return NOT_HANDLED if fast is None else fast(data)
+    result: Result = wire.event()
+    return result
