@@ -2,8 +2,8 @@
 
 The transport benchmark's 1-session figures are set by the few server events that end a user
 turn and bring a tool call, each met once per turn by code that has gone cold since the last
-turn. This script isolates them. After an idle (`--idle-ms`), the ten events the fake server
-sends for that part of a turn (speech stopped .. response.done) arrive at once on an
+turn. This script isolates them. After an idle (`--idle-ms`), the twelve events the fake
+server sends for that part of a turn (speech stopped .. response.done) arrive at once on an
 in-memory socket, and each client runs exactly as it does in the transport benchmark: the
 floor's reader, or voxline's `OpenAIRealtimeModel` and `RealtimeSession` read with `async
 for` (voxline) or a subscribed listener (push). The socket notes when each client asks for
@@ -12,10 +12,10 @@ when the function output and the next `response.create` are sent. A reply follow
 so the conversation goes back to idle.
 
 With `--part reply` it times the start of the reply instead, the path of a reply's first
-audio chunk: after the idle, the four events that open a spoken reply (`response.created`,
-the assistant item, the first transcript delta, the first audio delta) arrive at once, and
-each client is timed until the audio reaches the app (the transport benchmark's first-chunk
-figure).
+audio chunk: after the idle, the six events that open a spoken reply (`response.created`,
+the assistant item added to the response and to the conversation, its content part, the
+first transcript delta, the first audio delta) arrive at once, and each client is timed
+until the audio reaches the app (the transport benchmark's first-chunk figure).
 
 No network and no second process: what it measures is the client's own work and one wake-up
 of the event loop. Prints a table of medians and writes JSON.
@@ -51,19 +51,24 @@ CLIENTS = ("floor", "voxline", "push")
 EVENTS = (
     "input_audio_buffer.speech_stopped",
     "input_audio_buffer.committed",
-    "conversation.item.added",
+    "conversation.item.added (user)",
     "conversation.item.input_audio_transcription.completed",
     "response.created",
     "response.output_item.added",
+    "conversation.item.added (call)",
     "response.function_call_arguments.delta",
     "response.function_call_arguments.done",
     "response.output_item.done",
+    "conversation.item.done",
     "response.done",
 )
-"""The burst of one turn, in the order the fake server sends it."""
+"""The burst of one turn, in the order the fake server sends it (a label's words after the
+event type say which of two events of one type it is)."""
 REPLY_EVENTS = (
     "response.created",
     "response.output_item.added",
+    "conversation.item.added",
+    "response.content_part.added",
     "response.output_audio_transcript.delta",
     "response.output_audio.delta",
 )
@@ -145,8 +150,15 @@ class MemoryModel(OpenAIRealtimeModel):
         return self.socket
 
 
-def _event(kind: str, turn: int, **fields: Any) -> str:
-    return json.dumps({"type": kind, "event_id": f"event_{turn}_{kind}", **fields})
+RATE_LIMITS = [
+    {"name": "requests", "limit": 5000, "remaining": 4999, "reset_seconds": 0.012},
+    {"name": "tokens", "limit": 800000, "remaining": 799200, "reset_seconds": 0.06},
+]
+
+
+def _event(label: str, turn: int, **fields: Any) -> str:
+    kind = label.split(" ")[0]
+    return json.dumps({"type": kind, "event_id": f"event_{turn}_{label}", **fields})
 
 
 def ga_response(rid: str) -> dict[str, Any]:
@@ -179,6 +191,8 @@ def turn_events(turn: int) -> tuple[str, list[str], list[str]]:
     usage: dict[str, Any] = {"total_tokens": 12, "input_tokens": 12, "output_tokens": 0}
     usage["input_token_details"] = {"text_tokens": 12, "audio_tokens": 0, "cached_tokens": 0}
     usage["output_token_details"] = {"text_tokens": 0, "audio_tokens": 0}
+    opened = {**function, "arguments": "", "status": "in_progress"}
+    closed = {**function, "arguments": args, "status": "completed"}
     started = _event("input_audio_buffer.speech_started", turn, item_id=user, audio_start_ms=0)
     burst = [
         _event(EVENTS[0], turn, item_id=user, audio_end_ms=500),
@@ -193,26 +207,16 @@ def turn_events(turn: int) -> tuple[str, list[str], list[str]]:
             usage={"type": "duration", "seconds": 1.0},
         ),
         _event(EVENTS[4], turn, response={**response, "status": "in_progress"}),
+        _event(EVENTS[5], turn, response_id=rid, output_index=0, item=opened),
+        _event(EVENTS[6], turn, item=opened, previous_item_id=None),
+        _event(EVENTS[7], turn, delta=args, **ref),
+        _event(EVENTS[8], turn, arguments=args, name="lookup_order", **ref),
+        _event(EVENTS[9], turn, response_id=rid, output_index=0, item=closed),
+        _event(EVENTS[10], turn, item=closed, previous_item_id=None),
         _event(
-            EVENTS[5],
+            EVENTS[11],
             turn,
-            response_id=rid,
-            output_index=0,
-            item={**function, "arguments": "", "status": "in_progress"},
-        ),
-        _event(EVENTS[6], turn, delta=args, **ref),
-        _event(EVENTS[7], turn, arguments=args, name="lookup_order", **ref),
-        _event(
-            EVENTS[8],
-            turn,
-            response_id=rid,
-            output_index=0,
-            item={**function, "arguments": args, "status": "completed"},
-        ),
-        _event(
-            EVENTS[9],
-            turn,
-            response={**response, "status": "completed", "output": [], "usage": usage},
+            response={**response, "status": "completed", "output": [closed], "usage": usage},
         ),
     ]
     return started, burst, reply_events(turn)
@@ -224,14 +228,13 @@ def reply_events(turn: int, chunks: int = 5) -> list[str]:
     ref = {"response_id": rid, "item_id": item, "output_index": 0, "content_index": 0}
     response = ga_response(rid)
     message = {"id": item, "type": "message", "role": "assistant"}
+    opened = {**message, "status": "in_progress", "content": []}
     events = [
         _event("response.created", turn, response={**response, "status": "in_progress"}),
+        _event("response.output_item.added", turn, response_id=rid, output_index=0, item=opened),
+        _event("conversation.item.added", turn, item=opened, previous_item_id=None),
         _event(
-            "response.output_item.added",
-            turn,
-            response_id=rid,
-            output_index=0,
-            item={**message, "status": "in_progress", "content": []},
+            "response.content_part.added", turn, part={"type": "audio", "transcript": ""}, **ref
         ),
     ]
     for index in range(chunks):
@@ -241,14 +244,22 @@ def reply_events(turn: int, chunks: int = 5) -> list[str]:
             _event("response.output_audio_transcript.delta", turn, delta="Shipped. ", **ref)
         )
         events.append(_event("response.output_audio.delta", turn, delta=delta, **ref))
+    said = "Shipped. " * chunks
     done: dict[str, Any] = {**message, "status": "completed"}
-    done["content"] = [{"type": "output_audio", "transcript": "Shipped. " * chunks}]
-    events.append(
-        _event("response.output_item.done", turn, response_id=rid, output_index=0, item=done)
-    )
-    events.append(
-        _event("response.done", turn, response={**response, "status": "completed", "output": []})
-    )
+    done["content"] = [{"type": "output_audio", "transcript": said}]
+    events += [
+        _event("response.output_audio.done", turn, **ref),
+        _event("response.output_audio_transcript.done", turn, transcript=said, **ref),
+        _event(
+            "response.content_part.done", turn, part={"type": "audio", "transcript": said}, **ref
+        ),
+        _event("response.output_item.done", turn, response_id=rid, output_index=0, item=done),
+        _event("conversation.item.done", turn, item=done, previous_item_id=None),
+        _event(
+            "response.done", turn, response={**response, "status": "completed", "output": [done]}
+        ),
+        _event("rate_limits.updated", turn, rate_limits=RATE_LIMITS),
+    ]
     return events
 
 

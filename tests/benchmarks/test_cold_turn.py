@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.benchmarks.scripts import run_script
 
-EVENTS = 10
+EVENTS = 12
 
 
 def test_every_client_answers_each_tool_call_and_every_event_is_timed(tmp_path: Path) -> None:
@@ -47,12 +47,14 @@ def test_the_reply_part_times_each_client_until_the_first_audio_reaches_the_app(
         assert list(medians) == [
             "response.created",
             "response.output_item.added",
+            "conversation.item.added",
+            "response.content_part.added",
             "response.output_audio_transcript.delta",
             "response.output_audio.delta",
             "audio",
         ], client
         assert all(value > 0 for value in medians.values()), (client, medians)
-        # the audio reached the app once the last of the four events was read
+        # the audio reached the app once the last of the six events was read
         assert medians["audio"] >= medians["response.output_audio.delta"], client
     assert "first audio reached the app" in done.stdout
 

@@ -254,6 +254,9 @@ class Connection:
         self.response = asyncio.create_task(self.respond(reply), name="fake-realtime-response")
 
     async def respond(self, reply: Reply) -> None:
+        """Stream one response with the events a GA server sends around it, in its order:
+        each output item is added to the response and to the conversation, a message's
+        content part opens before its deltas, and everything closes in reverse."""
         rid = self.server.new_id("resp")
         await self.emit("response.created", response=self._response(rid, "in_progress"))
         if isinstance(reply, FakeToolCall):
@@ -262,10 +265,16 @@ class Connection:
             item, status, usage = await self.speak(rid, reply)
         self.items.add(item["id"])
         await self.emit("response.output_item.done", response_id=rid, output_index=0, item=item)
+        await self.emit("conversation.item.done", item=item, previous_item_id=None)
         done = {**self._response(rid, status), "output": [item], "usage": usage}
         if status == "cancelled":
             done["status_details"] = {"type": "cancelled", "reason": "client_cancelled"}
         await self.emit("response.done", response=done)
+        await self.emit("rate_limits.updated", rate_limits=_RATE_LIMITS)
+
+    async def _add_item(self, rid: str, item: Event) -> None:
+        await self.emit("response.output_item.added", response_id=rid, output_index=0, item=item)
+        await self.emit("conversation.item.added", item=item, previous_item_id=None)
 
     async def call_tool(self, rid: str, call: FakeToolCall) -> tuple[Event, str, Event]:
         args = call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
@@ -273,12 +282,7 @@ class Connection:
         call_id = call.call_id or self.server.new_id("call")
         item = {"id": item_id, "type": "function_call", "call_id": call_id, "name": call.name}
         ref = {"response_id": rid, "item_id": item_id, "output_index": 0, "call_id": call_id}
-        await self.emit(
-            "response.output_item.added",
-            response_id=rid,
-            output_index=0,
-            item={**item, "arguments": "", "status": "in_progress"},
-        )
+        await self._add_item(rid, {**item, "arguments": "", "status": "in_progress"})
         await self.emit("response.function_call_arguments.delta", delta=args, **ref)
         await self.emit(
             "response.function_call_arguments.done", arguments=args, name=call.name, **ref
@@ -289,13 +293,12 @@ class Connection:
         item_id = self.server.new_id("item")
         audio_mode = "audio" in self.session.get("output_modalities", ["audio"])
         item: Event = {"id": item_id, "type": "message", "role": "assistant"}
-        await self.emit(
-            "response.output_item.added",
-            response_id=rid,
-            output_index=0,
-            item={**item, "status": "in_progress", "content": []},
-        )
+        await self._add_item(rid, {**item, "status": "in_progress", "content": []})
         ref = {"response_id": rid, "item_id": item_id, "output_index": 0, "content_index": 0}
+        opened: Event = {"type": "audio", "transcript": ""} if audio_mode else {"type": "text"}
+        if not audio_mode:
+            opened["text"] = ""
+        await self.emit("response.content_part.added", part=opened, **ref)
         words = reply.text.split(" ")
         chunks = max(1, reply.audio_chunks)
         per = -(-len(words) // chunks)
@@ -328,12 +331,27 @@ class Connection:
             if reply.chunk_interval_s:
                 await asyncio.sleep(reply.chunk_interval_s)
         text = " ".join(said)
+        if audio_mode:
+            await self.emit("response.output_audio.done", **ref)
+            await self.emit("response.output_audio_transcript.done", transcript=text, **ref)
+            done_part: Event = {"type": "audio", "transcript": text}
+        else:
+            await self.emit("response.output_text.done", text=text, **ref)
+            done_part = {"type": "text", "text": text}
+        await self.emit("response.content_part.done", part=done_part, **ref)
         part_type = "output_audio" if audio_mode else "output_text"
         content = {"type": part_type, ("transcript" if audio_mode else "text"): text}
         item_status = "completed" if status == "completed" else "incomplete"
         item = {**item, "status": item_status, "content": [content]}
         audio_tokens = chunks * reply.chunk_ms // 50 if audio_mode else 0
         return item, status, _usage(audio_tokens, len(said))
+
+
+_RATE_LIMITS: list[Event] = [
+    {"name": "requests", "limit": 5000, "remaining": 4999, "reset_seconds": 0.012},
+    {"name": "tokens", "limit": 800000, "remaining": 799200, "reset_seconds": 0.06},
+]
+"""What a server reports after each response (the figures are made up)."""
 
 
 def _usage(audio_out: int, text_out: int) -> Event:
