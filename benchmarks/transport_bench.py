@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return report
 
 
-PACKAGES = ("voxline", "websockets", "openai", "openai-agents", "pydantic")
+PACKAGES = ("voxline", "websockets", "msgspec", "openai", "openai-agents", "pydantic")
 """What the clients and the fake server run on: a new release of one moves the figures (the
 floor's among them), so runs from different days compare only with these alongside."""
 
