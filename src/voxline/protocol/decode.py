@@ -18,7 +18,6 @@ from openai.types.realtime import (
     InputAudioBufferSpeechStoppedEvent,
     RealtimeConversationItemAssistantMessage,
     RealtimeErrorEvent,
-    RealtimeResponseUsage,
     ResponseAudioDeltaEvent,
     ResponseAudioTranscriptDeltaEvent,
     ResponseCreatedEvent,
@@ -33,25 +32,16 @@ from openai.types.realtime import (
 
 from voxline.core import events as ev
 from voxline.errors import ProtocolError
-from voxline.protocol.fast import STATUS, NotHandled, remember_session, translate_fast
+from voxline.protocol.fast import (
+    STATUS,
+    NotHandled,
+    remember_session,
+    translate_fast,
+    usage_from_wire,
+)
 from voxline.protocol.wire import parse_server_event
 
 __all__ = ["decode_event", "translate", "usage_from_wire"]
-
-
-def usage_from_wire(usage: RealtimeResponseUsage | None) -> ev.Usage | None:
-    """Token counts of a `response.done`, split by modality; None when the server sent none."""
-    if usage is None:
-        return None
-    inp = usage.input_token_details
-    out = usage.output_token_details
-    return ev.Usage(
-        input_text_tokens=(inp.text_tokens or 0) if inp else 0,
-        input_audio_tokens=(inp.audio_tokens or 0) if inp else 0,
-        input_cached_tokens=(inp.cached_tokens or 0) if inp else 0,
-        output_text_tokens=(out.text_tokens or 0) if out else 0,
-        output_audio_tokens=(out.audio_tokens or 0) if out else 0,
-    )
 
 
 def _assistant_text(item: RealtimeConversationItemAssistantMessage) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Protocol
 
 import msgspec
 
@@ -36,11 +36,18 @@ from voxline.protocol.fast_shapes import (
     Response,
     Shape,
     Tagged,
-    Usage,
     Wire,
 )
 
-__all__ = ["FAST", "NOT_HANDLED", "NotHandled", "remember_session", "translate_fast"]
+__all__ = [
+    "FAST",
+    "NOT_HANDLED",
+    "NotHandled",
+    "WireUsage",
+    "remember_session",
+    "translate_fast",
+    "usage_from_wire",
+]
 
 
 class NotHandled:
@@ -85,8 +92,34 @@ def _text(parts: list[ContentPart]) -> str:
     return "".join(part.transcript or part.text or "" for part in parts)
 
 
-def _usage(usage: Usage | None) -> ev.Usage | None:
-    """`usage_from_wire` on a decoded usage."""
+class _InputCounts(Protocol):
+    @property
+    def text_tokens(self) -> int | None: ...
+    @property
+    def audio_tokens(self) -> int | None: ...
+    @property
+    def cached_tokens(self) -> int | None: ...
+
+
+class _OutputCounts(Protocol):
+    @property
+    def text_tokens(self) -> int | None: ...
+    @property
+    def audio_tokens(self) -> int | None: ...
+
+
+class WireUsage(Protocol):
+    """A `response.done`'s usage, as the openai model (`RealtimeResponseUsage`) or the fast
+    path's struct reads it."""
+
+    @property
+    def input_token_details(self) -> _InputCounts | None: ...
+    @property
+    def output_token_details(self) -> _OutputCounts | None: ...
+
+
+def usage_from_wire(usage: WireUsage | None) -> ev.Usage | None:
+    """Token counts of a `response.done`, split by modality; None when the server sent none."""
     if usage is None:
         return None
     inp = usage.input_token_details
@@ -283,7 +316,7 @@ class ResponseDone(Wire, tag="response.done"):
         if not _all_fit(response.output):
             return NOT_HANDLED
         status = STATUS.get(response.status or "completed", ev.ResponseStatus.INCOMPLETE)
-        return ev.ResponseDone(response.id or "", status, _usage(response.usage))
+        return ev.ResponseDone(response.id or "", status, usage_from_wire(response.usage))
 
 
 class _OutputItem(Wire):
