@@ -60,7 +60,14 @@ def test_one_session_of_each_client_measures_audio_round_trips_cpu_and_memory(
     assert len(runs["voxline"]["samples_ms"]["tool_round_trip_ms"]) == 1
     # what the figures were measured on: the libraries on both sides of the socket
     versions = report["versions"]
-    assert set(versions) == {"voxline", "websockets", "openai", "openai-agents", "pydantic"}
+    assert set(versions) == {
+        "voxline",
+        "websockets",
+        "msgspec",
+        "openai",
+        "openai-agents",
+        "pydantic",
+    }
     assert all(isinstance(v, str) and v[0].isdigit() for v in versions.values()), versions
     assert "voxline within goal of floor" in done.stdout
     assert "push within goal of floor" in done.stdout
