@@ -16,6 +16,7 @@ from voxline.protocol import decode_event, dumps, encode_command, encode_command
 from voxline.protocol.decode import translate
 from voxline.protocol.encode import SessionUpdates
 from voxline.protocol.fast import FAST, NotHandled, translate_fast
+from voxline.protocol.fast_shapes import Wire
 from voxline.protocol.wire import parse_client_event, parse_server_event
 
 AUDIO = bytes(range(256)) * 4
@@ -82,6 +83,13 @@ def test_a_part_of_another_role_is_left_to_the_typed_path() -> None:
     event |= {"response_id": "r1", "output_index": 0, "item": item}
     assert isinstance(translate_fast(json.dumps(event)), NotHandled)
     assert isinstance(decode_event(json.dumps(event)), ev.ModelError)
+
+
+def test_an_event_struct_that_translates_nothing_leaves_the_event_to_the_typed_path() -> None:
+    class Unused(Wire, tag="unused.event"):
+        pass
+
+    assert isinstance(Unused(event_id="e").event(), NotHandled)
 
 
 def test_other_events_and_garbage_skip_the_fast_path() -> None:

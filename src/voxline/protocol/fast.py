@@ -30,10 +30,13 @@ import msgspec
 
 from voxline.core import events as ev
 from voxline.protocol.fast_shapes import (
+    NOT_HANDLED,
     ContentPart,
     Item,
     MessageItem,
+    NotHandled,
     Response,
+    Result,
     Shape,
     Tagged,
     Wire,
@@ -50,12 +53,6 @@ __all__ = [
 ]
 
 
-class NotHandled:
-    """The event is not one the fast paths take: validate it fully."""
-
-
-NOT_HANDLED: Final = NotHandled()
-
 STATUS: Final = {
     "completed": ev.ResponseStatus.COMPLETED,
     "cancelled": ev.ResponseStatus.CANCELLED,
@@ -63,8 +60,6 @@ STATUS: Final = {
     "failed": ev.ResponseStatus.FAILED,
 }
 """`response.done` statuses; any other (such as in_progress) counts as incomplete."""
-
-Result = ev.ModelEvent | None | NotHandled
 
 _PART_TYPES: Final[Mapping[str, frozenset[str | None]]] = {
     "assistant": frozenset((None, "output_text", "output_audio")),

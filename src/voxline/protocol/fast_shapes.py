@@ -10,25 +10,38 @@ JSON values, so they can form no cycle).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Final, Literal
 
 import msgspec
 
-if TYPE_CHECKING:
-    from voxline.core import events as ev
+from voxline.core import events as ev
 
 __all__ = [
+    "NOT_HANDLED",
     "ContentPart",
     "FunctionCallItem",
     "FunctionOutputItem",
     "Item",
     "MessageItem",
+    "NotHandled",
     "Response",
+    "Result",
     "Shape",
     "Tagged",
     "Usage",
     "Wire",
 ]
+
+
+class NotHandled:
+    """The event is not one the fast paths take: validate it fully."""
+
+
+NOT_HANDLED: Final = NotHandled()
+
+Result = ev.ModelEvent | None | NotHandled
+"""What a fast path says of an event: its ModelEvent, None (voxline has no use for it), or
+NOT_HANDLED."""
 
 
 class Shape(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -44,10 +57,11 @@ class Wire(Tagged):
 
     event_id: str
 
-    def event(self) -> ev.ModelEvent | object | None:
-        """The ModelEvent it stands for (None if voxline has no use for it), or the fast
-        paths' NOT_HANDLED when the typed path must judge it after all."""
-        raise NotImplementedError  # pragma: no cover - every event struct has its own
+    def event(self) -> Result:
+        """The ModelEvent it stands for (None if voxline has no use for it), or NOT_HANDLED
+        when the typed path must judge it after all: what an event struct that translates
+        nothing itself gets, so that it can never drop an event unnoticed."""
+        return NOT_HANDLED
 
 
 # ----------------------------------------------------------------- conversation items
